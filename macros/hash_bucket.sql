@@ -1,0 +1,13 @@
+{#- A bucket 0..buckets-1 from an md5 hex key: stable across engines and rebuilds. -#}
+{#- md5_hex: SQL expression of a 32-character md5 hex string; buckets: integer. -#}
+{% macro hash_bucket(md5_hex, buckets) -%}
+    {{ return(adapter.dispatch('hash_bucket')(md5_hex, buckets)) }}
+{%- endmacro %}
+
+{% macro default__hash_bucket(md5_hex, buckets) -%}
+    cast(conv(substr({{ md5_hex }}, 1, 8), 16, 10) as bigint) % {{ buckets }}
+{%- endmacro %}
+
+{% macro duckdb__hash_bucket(md5_hex, buckets) -%}
+    cast(('0x' || substr({{ md5_hex }}, 1, 8)) as bigint) % {{ buckets }}
+{%- endmacro %}

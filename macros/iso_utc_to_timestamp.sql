@@ -1,0 +1,4 @@
+{#- An ISO 8601 UTC text ('2013-01-01T10:00:00Z') as a timestamp without time zone. -#}
+{% macro iso_utc_to_timestamp(text) -%}
+    cast(replace(replace({{ text }}, 'T', ' '), 'Z', '') as {{ dbt.type_timestamp() }})
+{%- endmacro %}

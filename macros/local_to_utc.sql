@@ -1,0 +1,13 @@
+{#- A local wall-clock timestamp in an IANA time zone, as a UTC timestamp. -#}
+{#- timestamp: SQL expression of a timestamp without time zone; time_zone: IANA name. -#}
+{% macro local_to_utc(timestamp, time_zone) -%}
+    {{ return(adapter.dispatch('local_to_utc')(timestamp, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__local_to_utc(timestamp, time_zone) -%}
+    to_utc_timestamp({{ timestamp }}, {{ time_zone }})
+{%- endmacro %}
+
+{% macro duckdb__local_to_utc(timestamp, time_zone) -%}
+    cast(timezone({{ time_zone }}, {{ timestamp }}) as timestamp)
+{%- endmacro %}

@@ -1,0 +1,11 @@
+{#- A stable hash of several columns, null-safe, for keys made of many parts. -#}
+{% macro surrogate_key(field_list) -%}
+    {%- set parts = [] -%}
+    {%- for field in field_list -%}
+        {%- do parts.append(
+            "coalesce(cast(" ~ field ~ " as " ~ dbt.type_string() ~ "), '_null_')"
+        ) -%}
+        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}

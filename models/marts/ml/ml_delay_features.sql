@@ -1,0 +1,60 @@
+with flights as (
+    select * from {{ ref('fct_flights') }}
+),
+
+planes as (
+    select
+        plane_id,
+        seat_count,
+        engine_count,
+        manufactured_year
+    from {{ ref('dim_planes') }}
+),
+
+dates as (
+    select
+        date_id,
+        month_number,
+        day_of_week_number,
+        is_weekend
+    from {{ ref('dim_dates') }}
+),
+
+{#-
+    Only what is known before the departure: the schedule, the aircraft and
+    the weather observed at the origin in the scheduled hour. Delays, actual
+    times and air time are outcomes and stay out.
+-#}
+features as (
+    select
+        flights.flight_id,
+        flights.airline_id,
+        flights.origin_airport_id,
+        flights.destination_airport_id,
+        flights.distance_miles,
+        extract(hour from flights.scheduled_departure_at_local)
+        as scheduled_departure_hour_local,
+        dates.month_number,
+        dates.day_of_week_number,
+        planes.seat_count,
+        planes.engine_count,
+        extract(year from flights.flight_date) - planes.manufactured_year
+        as plane_age_years,
+        flights.origin_temperature_fahrenheit,
+        flights.origin_wind_speed_mph,
+        flights.origin_visibility_miles,
+        flights.origin_precipitation_inches,
+        {{ hash_bucket('flights.flight_id', 100) }} as split_bucket,
+        dates.is_weekend,
+        flights.is_arrival_delayed,
+        flights.flight_date,
+        flights.scheduled_departure_at
+    from flights
+    inner join dates
+        on flights.flight_date = dates.date_id
+    left join planes
+        on flights.plane_id = planes.plane_id
+    where not flights.is_cancelled and not flights.is_diverted
+)
+
+select * from features

@@ -1,0 +1,37 @@
+with source as (
+    select * from {{ ref('ldg_flights__flights') }}
+),
+
+renamed as (
+    select
+        {{ surrogate_key([
+            'year', 'month', 'day', 'carrier', 'flight', 'origin',
+            'sched_dep_time'
+        ]) }} as flight_id,
+        upper(trim(carrier)) as airline_id,
+        nullif(upper(trim(tailnum)), '') as plane_id,
+        upper(trim(origin)) as origin_airport_id,
+        upper(trim(dest)) as destination_airport_id,
+        cast(flight as integer) as flight_number,
+        cast(sched_dep_time as integer) as scheduled_departure_time_hhmm,
+        cast(dep_time as integer) as departure_time_hhmm,
+        cast(sched_arr_time as integer) as scheduled_arrival_time_hhmm,
+        cast(arr_time as integer) as arrival_time_hhmm,
+        cast(dep_delay as integer) as departure_delay_minutes,
+        cast(arr_delay as integer) as arrival_delay_minutes,
+        cast(air_time as integer) as air_time_minutes,
+        cast(distance as integer) as distance_miles,
+        cast(make_date(year, month, day) as date) as flight_date,
+        {{ dbt.dateadd(
+            'minute',
+            minutes_after_midnight('sched_dep_time'),
+            'cast(make_date(year, month, day) as ' ~ dbt.type_timestamp() ~ ')'
+        ) }} as scheduled_departure_at_local,
+        {{ iso_utc_to_timestamp('time_hour') }} as scheduled_departure_hour_at,
+        _source_file,
+        _file_sha256,
+        _ingested_at
+    from source
+)
+
+select * from renamed

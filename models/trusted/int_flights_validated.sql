@@ -1,0 +1,52 @@
+{%- set rules = [
+    {
+        'id': 'flights_key_missing',
+        'fails_when': 'flight_date is null or airline_id is null'
+            ~ ' or flight_number is null or origin_airport_id is null'
+            ~ ' or destination_airport_id is null'
+            ~ ' or scheduled_departure_time_hhmm is null',
+        'reason': 'a part of the flight key is missing',
+    },
+    {
+        'id': 'flights_superseded',
+        'fails_when': 'version_rank > 1',
+        'reason': 'superseded by the same flight in a file received later',
+    },
+    {
+        'id': 'flights_scheduled_time_invalid',
+        'fails_when': 'scheduled_departure_time_hhmm not between 0 and 2359'
+            ~ ' or scheduled_departure_time_hhmm % 100 > 59'
+            ~ ' or scheduled_arrival_time_hhmm not between 0 and 2400'
+            ~ ' or scheduled_arrival_time_hhmm % 100 > 59',
+        'reason': 'a scheduled time is not a clock time hhmm',
+    },
+    {
+        'id': 'flights_same_origin_and_destination',
+        'fails_when': 'origin_airport_id = destination_airport_id',
+        'reason': 'origin and destination are the same airport',
+    },
+] -%}
+
+with flights as (
+    select * from {{ ref('stg_flights__flights') }}
+),
+
+{#- Latest file wins: a flight sent again in a later file replaces the earlier row. -#}
+flights_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by flight_id
+            order by _ingested_at desc, _file_sha256 desc
+        ) as version_rank
+    from flights
+),
+
+flights_checked as (
+    select
+        *,
+        {{ first_failing_rule(rules) }}
+    from flights_ranked
+)
+
+select * from flights_checked

@@ -1,0 +1,52 @@
+{%- set max_wind = var('max_plausible_wind_speed_mph') -%}
+{%- set rules = [
+    {
+        'id': 'weather_key_missing',
+        'fails_when': 'airport_id is null or observed_at is null',
+        'reason': 'the airport or the observation hour is missing',
+    },
+    {
+        'id': 'weather_superseded',
+        'fails_when': 'version_rank > 1',
+        'reason': 'superseded by the same observation in a file received later',
+    },
+    {
+        'id': 'weather_implausible_wind_speed',
+        'fails_when': 'wind_speed_mph > ' ~ max_wind
+            ~ ' or wind_gust_mph > ' ~ max_wind,
+        'reason': 'wind speed or gust above ' ~ max_wind ~ ' mph',
+    },
+    {
+        'id': 'weather_implausible_reading',
+        'fails_when': 'temperature_fahrenheit not between -80 and 140'
+            ~ ' or relative_humidity_percent not between 0 and 100'
+            ~ ' or pressure_millibars not between 870 and 1090'
+            ~ ' or visibility_miles < 0 or precipitation_inches < 0'
+            ~ ' or wind_direction_degrees not between 0 and 360',
+        'reason': 'a reading is outside its physical range',
+    },
+] -%}
+
+with observations as (
+    select * from {{ ref('stg_weather__observations') }}
+),
+
+{#- Latest file wins: an hour sent again in a later file replaces the earlier row. -#}
+observations_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by observation_id
+            order by _ingested_at desc, _file_sha256 desc
+        ) as version_rank
+    from observations
+),
+
+observations_checked as (
+    select
+        *,
+        {{ first_failing_rule(rules) }}
+    from observations_ranked
+)
+
+select * from observations_checked

@@ -1,0 +1,11 @@
+with validated_airline_versions as (
+    select * from {{ ref('int_airlines_validated') }}
+    where rule_id is null
+),
+
+airline_versions as (
+    select * exclude (rule_id, reason)
+    from validated_airline_versions
+)
+
+select * from airline_versions

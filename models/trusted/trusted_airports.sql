@@ -1,0 +1,11 @@
+with validated_airport_versions as (
+    select * from {{ ref('int_airports_validated') }}
+    where rule_id is null
+),
+
+airport_versions as (
+    select * exclude (rule_id, reason)
+    from validated_airport_versions
+)
+
+select * from airport_versions

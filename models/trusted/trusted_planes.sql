@@ -1,0 +1,11 @@
+with validated_plane_versions as (
+    select * from {{ ref('int_planes_validated') }}
+    where rule_id is null
+),
+
+plane_versions as (
+    select * exclude (rule_id, reason)
+    from validated_plane_versions
+)
+
+select * from plane_versions
