@@ -30,9 +30,17 @@
         {%- endif %}
         order by received_at, landed_path
     {%- endset -%}
-    {%- for row in run_query(new_files) -%}
-        {%- do paths.append(var('data_dir') ~ '/' ~ row[0]) -%}
-    {%- endfor -%}
+    {#- Before the first ingest there is no log yet: nothing has landed. -#}
+    {%- set log_relation = adapter.get_relation(
+        database=ingestion_log.database,
+        schema=ingestion_log.schema,
+        identifier=ingestion_log.identifier,
+    ) -%}
+    {%- if log_relation is not none -%}
+        {%- for row in run_query(new_files) -%}
+            {%- do paths.append(var('data_dir') ~ '/' ~ row[0]) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set column_types -%}
         { {%- for column in columns -%}
             '{{ column.name }}': '{{ column.data_type | upper }}'

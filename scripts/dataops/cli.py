@@ -1,0 +1,154 @@
+"""The ``dataops`` command line: thin commands over the modules of this package."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date, datetime
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dataops import feed as feed_module
+from dataops import ingest as ingest_module
+from dataops.errors import DataOpsError
+from dataops.project import Project
+from dataops.sources import load_feeds
+
+log = logging.getLogger("dataops")
+stderr = Console(stderr=True)
+
+# Below this many inbox files, ingest is quick enough to need no progress bar.
+PROGRESS_MIN_FILES = 20
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from error
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=False,
+    )
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Feed, ingest and build the NYC flights DataOps project."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=stderr, show_path=False, show_time=False)],
+    )
+
+
+@cli.command()
+@click.option("--start", callback=_date, help="First day to replay (default 2013-01-01).")
+@click.option("--end", callback=_date, help="Last day to replay (default 2013-12-31).")
+def feed(start: date | None, end: date | None) -> None:
+    """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
+    project = Project.discover()
+    feeds = load_feeds(project.models_dir)
+    first = start or feed_module.FIRST_DAY
+    last = end or (start if start and not end else feed_module.LAST_DAY)
+    feed_module.check_range(first, last)
+    with _progress() as progress:
+        task = progress.add_task("feed", total=(last - first).days + 1)
+        summary = feed_module.feed(
+            feeds,
+            project.inbox_dir,
+            first,
+            last,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    for source in sorted(summary.files):
+        click.echo(
+            f"{source:<9} {summary.files[source]:>4} files {summary.rows[source]:>8} rows"
+            f"  -> {project.inbox_dir / source}"
+        )
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
+def ingest(target: str | None) -> None:
+    """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
+    project = Project.discover()
+    progress = _progress()
+    task = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            progress.start()
+            task = progress.add_task("ingest", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        summary = ingest_module.ingest(project, target, progress=report)
+    finally:
+        progress.stop()
+    for source, counts in summary.sources.items():
+        click.echo(
+            f"{source:<9} {counts.landed:>4} landed {counts.duplicate:>4} duplicate"
+            f" {counts.rejected:>4} rejected {counts.rows:>8} rows"
+            f"  -> {project.landing_dir / source}"
+        )
+    rejected = summary.rejected
+    for outcome in rejected:
+        moved = project.data_dir / outcome.landed_path
+        for line in (
+            f"rejected: {project.inbox_dir / outcome.source / outcome.original_name}",
+            f"  what was wrong: {outcome.reason}",
+            f"  moved to: {moved} (reason in {moved.name}.reason.txt)",
+            f"  what to do: fix the file and drop it into {project.inbox_dir / outcome.source}"
+            " again, then run dataops ingest",
+        ):
+            stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+    if rejected:
+        raise DataOpsError(
+            f"{len(rejected)} of {len(summary.files)} inbox files rejected",
+            "fix the files listed above and drop them into the inbox again",
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn a DataOpsError into one line on stderr."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="dataops", standalone_mode=False)
+    except DataOpsError as error:
+        if debug:
+            raise
+        stderr.print(f"[bold red]error:[/] {error.reason}", highlight=False, soft_wrap=True)
+        if error.hint:
+            stderr.print(f"  what to do: {error.hint}", highlight=False, soft_wrap=True)
+        return 1
+    except click.exceptions.Abort:
+        stderr.print("aborted")
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
