@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from dataops import build as build_module
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
 from dataops.errors import DataOpsError
@@ -19,6 +23,7 @@ from dataops.sources import load_feeds
 
 log = logging.getLogger("dataops")
 stderr = Console(stderr=True)
+stdout = Console()
 
 # Below this many inbox files, ingest is quick enough to need no progress bar.
 PROGRESS_MIN_FILES = 20
@@ -58,12 +63,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     )
 
 
-@cli.command()
-@click.option("--start", callback=_date, help="First day to replay (default 2013-01-01).")
-@click.option("--end", callback=_date, help="Last day to replay (default 2013-12-31).")
-def feed(start: date | None, end: date | None) -> None:
-    """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
-    project = Project.discover()
+def _feed(project: Project, start: date | None, end: date | None) -> None:
     feeds = load_feeds(project.models_dir)
     first = start or feed_module.FIRST_DAY
     last = end or (start if start and not end else feed_module.LAST_DAY)
@@ -85,10 +85,21 @@ def feed(start: date | None, end: date | None) -> None:
 
 
 @cli.command()
+@click.option("--start", callback=_date, help="First day to replay (default 2013-01-01).")
+@click.option("--end", callback=_date, help="Last day to replay (default: --start, or 2013-12-31).")
+def feed(start: date | None, end: date | None) -> None:
+    """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
+    _feed(Project.discover(), start, end)
+
+
+@cli.command()
 @click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
 def ingest(target: str | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
-    project = Project.discover()
+    _ingest(Project.discover(), target)
+
+
+def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary:
     progress = _progress()
     task = None
 
@@ -127,6 +138,75 @@ def ingest(target: str | None) -> None:
             f"{len(rejected)} of {len(summary.files)} inbox files rejected",
             "fix the files listed above and drop them into the inbox again",
         )
+    return summary
+
+
+def _print_build(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
+    warehouse = project.warehouse_path(target)
+    table = Table(title=f"rows per zone ({warehouse})", title_justify="left")
+    table.add_column("source")
+    for zone in build_module.ZONE_COLUMNS:
+        table.add_column(zone, justify="right")
+    table.add_column("staging = trusted + quarantine")
+    for rows in build_module.source_rows(warehouse):
+        table.add_row(
+            rows.source,
+            *(f"{getattr(rows, zone):,}" for zone in build_module.ZONE_COLUMNS),
+            "yes" if rows.reconciles else "NO",
+        )
+    stdout.print(table)
+    marts = build_module.table_rows(warehouse, build_module.MART_RELATIONS)
+    for relation, count in marts.items():
+        click.echo(f"{relation:<32} {count:>9,} rows")
+    click.echo(f"tests: {outcome.tests_line}")
+
+
+@cli.command()
+@click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
+@click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+def build(target: str | None, select: tuple[str, ...], full_refresh: bool) -> None:
+    """dbt build for a target, then the rows per zone and the test counts."""
+    project = Project.discover()
+    outcome = build_module.build(project, target, select, full_refresh)
+    _print_build(project, target, outcome)
+
+
+def _docs(project: Project, target: str | None) -> Path:
+    outcome = build_module.run_dbt(project, ["docs", "generate"], target)
+    if not outcome.success:
+        raise DataOpsError("dbt docs generate failed", "read the dbt output above")
+    return project.root / "target" / "index.html"
+
+
+@cli.command()
+@click.option("--target", help="dbt target to document (default: profiles.yml, dev).")
+def docs(target: str | None) -> None:
+    """Generate the dbt docs site (target/index.html with its catalog)."""
+    path = _docs(Project.discover(), target)
+    click.echo(f"docs: {path} (serve with: dbt docs serve)")
+
+
+@cli.command()
+@click.option("--target", help="dbt target (default: profiles.yml, dev).")
+def demo(target: str | None) -> None:
+    """Feed the 2013 year, ingest it, build and test every zone, generate the docs."""
+    project = Project.discover()
+    started = time.monotonic()
+    _feed(project, None, None)
+    summary = _ingest(project, target)
+    outcome = build_module.build(project, target)
+    docs_path = _docs(project, target)
+    click.echo("")
+    landed = sum(counts.landed for counts in summary.sources.values())
+    duplicates = sum(counts.duplicate for counts in summary.sources.values())
+    click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
+    _print_build(project, target, outcome)
+    click.echo(f"warehouse: {project.warehouse_path(target)}")
+    click.echo(f"landing:   {project.landing_dir}")
+    click.echo(f"docs:      {docs_path} (or: dbt docs serve)")
+    click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
+    click.echo(f"done in {time.monotonic() - started:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,51 @@
+# Two commands set up a fresh machine (Python 3.11+, make, git):
+#   make demo   venv + pinned deps, feed the 2013 year, ingest, build and test every zone, docs
+#   make test   lint (pre-commit hooks, sqlfluff with the dbt templater) + pytest + dbt build on ci
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# CI builds and lints in its own folders, never in the dev warehouse or data.
+CI_DIR := $(CURDIR)/build/ci
+LINT_DIR := $(CURDIR)/build/lint
+
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install demo test lint pytest ci-build docs clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/dataops demo
+
+docs: install
+	$(BIN)/dataops docs
+
+lint: install
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+	DATAOPS_DATA_DIR=$(LINT_DIR)/data DATAOPS_WAREHOUSE_DIR=$(LINT_DIR)/warehouse \
+		$(BIN)/sqlfluff lint --processes 2
+
+pytest: install
+	$(BIN)/pytest
+
+# dbt build on the ci target from scratch, on the whole real year.
+ci-build: install
+	rm -rf $(CI_DIR)
+	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
+		$(BIN)/dataops feed
+	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
+		$(BIN)/dataops ingest --target ci
+	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
+		$(BIN)/dataops build --target ci
+
+test: lint pytest ci-build
+
+clean:
+	rm -rf build target logs

@@ -1,0 +1,244 @@
+"""Run dbt in-process for a target, and summarise what the warehouse holds.
+
+dbt is called through ``dbtRunner`` with the repository as project and
+profiles folder; the data and warehouse folders are passed to it as absolute
+paths (``DATAOPS_DATA_DIR``, ``DATAOPS_WAREHOUSE_DIR``) so that the landing
+models find the landed files wherever the command was started.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dataops.errors import DataOpsError
+from dataops.project import Project
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DbtOutcome:
+    """What one dbt invocation did: statuses counted per kind of node."""
+
+    command: str
+    success: bool
+    models: Counter[str] = field(default_factory=Counter)
+    tests: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def tests_line(self) -> str:
+        passed = self.tests.get("pass", 0)
+        warned = self.tests.get("warn", 0)
+        failed = self.tests.get("fail", 0) + self.tests.get("error", 0)
+        skipped = self.tests.get("skipped", 0)
+        return f"{passed} passed, {warned} warned, {failed} failed, {skipped} skipped"
+
+
+@contextmanager
+def _dbt_environment(project: Project, target: str | None) -> Iterator[None]:
+    """Absolute data and warehouse folders (and the target) for the dbt run."""
+    values = {
+        "DATAOPS_DATA_DIR": str(project.data_dir),
+        "DATAOPS_WAREHOUSE_DIR": str(project.warehouse_dir),
+    }
+    if target:
+        values["DBT_TARGET"] = target
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process.
+
+    DuckDB admits one writer per file and refuses a second connection with
+    other settings in the same process; dbt-duckdb keeps its connection
+    between invocations, so without this a later ingest, or a read-only
+    summary, in the same process would fail.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        handle = getattr(environment, "close", None)
+        if handle is not None:
+            handle()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def run_dbt(
+    project: Project,
+    command: Sequence[str],
+    target: str | None = None,
+    artifacts_dir: Path | None = None,
+) -> DbtOutcome:
+    """Run ``dbt <command>`` in-process and count what happened.
+
+    ``artifacts_dir`` moves dbt's target/ and logs/ (tests use a temporary
+    folder so that they never touch the checkout's artefacts).
+    """
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        *command,
+        "--project-dir",
+        str(project.root),
+        "--profiles-dir",
+        str(project.root),
+    ]
+    if target:
+        args += ["--target", target]
+    if artifacts_dir is not None:
+        args += ["--target-path", str(artifacts_dir / "target")]
+        args += ["--log-path", str(artifacts_dir / "logs")]
+    project.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    log.debug("dbt %s", " ".join(args))
+    with _dbt_environment(project, target):
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            _release_duckdb()
+    outcome = DbtOutcome(command=" ".join(command), success=bool(result.success))
+    if result.exception is not None:
+        raise DataOpsError(
+            f"dbt {outcome.command} could not run: {result.exception}",
+            "read the message above; logs/dbt.log has the details",
+        )
+    for node_result in getattr(result.result, "results", None) or []:
+        node = node_result.node
+        status = str(node_result.status).lower()
+        if node.resource_type in ("test", "unit_test"):
+            outcome.tests[status] += 1
+        else:
+            outcome.models[status] += 1
+        if status in ("fail", "error"):
+            outcome.failures.append(f"{node.unique_id}: {node_result.message}")
+    return outcome
+
+
+def build(
+    project: Project,
+    target: str | None = None,
+    select: Sequence[str] = (),
+    full_refresh: bool = False,
+    artifacts_dir: Path | None = None,
+) -> DbtOutcome:
+    """``dbt build`` for a target; raises DataOpsError when a node fails."""
+    command = ["build"]
+    if select:
+        command += ["--select", *select]
+    if full_refresh:
+        command.append("--full-refresh")
+    outcome = run_dbt(project, command, target, artifacts_dir)
+    if not outcome.success:
+        listed = "\n  ".join(outcome.failures) or "see the dbt output above"
+        raise DataOpsError(
+            f"dbt build failed on target {target or project.default_target()}:\n  {listed}",
+            "fix the failing models or data; failing test rows are stored in schema test_failures",
+        )
+    return outcome
+
+
+# The main relation of each source in each zone: staging = trusted + quarantine.
+SOURCE_RELATIONS = {
+    "flights": (
+        "landing.ldg_flights__flights",
+        "staging.stg_flights__flights",
+        "trusted.trusted_flights",
+        "quarantine.quarantine_flights",
+    ),
+    "weather": (
+        "landing.ldg_weather__observations",
+        "staging.stg_weather__observations",
+        "trusted.trusted_weather_observations",
+        "quarantine.quarantine_weather_observations",
+    ),
+    "planes": (
+        "landing.ldg_planes__planes",
+        "staging.stg_planes__planes",
+        "trusted.trusted_planes",
+        "quarantine.quarantine_planes",
+    ),
+    "airports": (
+        "landing.ldg_airports__airports",
+        "staging.stg_airports__airports",
+        "trusted.trusted_airports",
+        "quarantine.quarantine_airports",
+    ),
+    "airlines": (
+        "landing.ldg_airlines__airlines",
+        "staging.stg_airlines__airlines",
+        "trusted.trusted_airlines",
+        "quarantine.quarantine_airlines",
+    ),
+}
+ZONE_COLUMNS = ("landing", "staging", "trusted", "quarantine")
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    source: str
+    landing: int
+    staging: int
+    trusted: int
+    quarantine: int
+
+    @property
+    def reconciles(self) -> bool:
+        return self.staging == self.trusted + self.quarantine
+
+
+def table_rows(warehouse: Path, relations: Sequence[str]) -> dict[str, int]:
+    """Row counts of named relations (``schema.table``), opened read-only."""
+    if not warehouse.exists():
+        raise DataOpsError(f"no warehouse at {warehouse}", "run dataops ingest and build first")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            relation: con.execute(f"select count(*) from {relation}").fetchall()[0][0]
+            for relation in relations
+        }
+    except duckdb.CatalogException as error:
+        raise DataOpsError(
+            f"{warehouse} lacks a relation: {error}", "run dataops build first"
+        ) from error
+    finally:
+        con.close()
+
+
+def source_rows(warehouse: Path) -> list[SourceRows]:
+    """Rows of each source in each zone, for the reconciliation staging = trusted + quarantine."""
+    relations = [relation for names in SOURCE_RELATIONS.values() for relation in names]
+    counts = table_rows(warehouse, relations)
+    return [
+        SourceRows(source, *(counts[relation] for relation in names))
+        for source, names in SOURCE_RELATIONS.items()
+    ]
+
+
+MART_RELATIONS = (
+    "marts.fct_flights",
+    "marts.dim_airports",
+    "marts.dim_airlines",
+    "marts.dim_planes",
+    "marts.dim_dates",
+    "marts.mart_performance__days",
+    "marts.ml_delay_train",
+    "marts.ml_delay_validation",
+)
