@@ -29,21 +29,21 @@ docs: install
 
 lint: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+	mkdir -p $(LINT_DIR)/warehouse
 	DATAOPS_DATA_DIR=$(LINT_DIR)/data DATAOPS_WAREHOUSE_DIR=$(LINT_DIR)/warehouse \
-		$(BIN)/sqlfluff lint --processes 2
+		$(BIN)/sqlfluff lint --processes 2 models snapshots macros data_tests
 
 pytest: install
 	$(BIN)/pytest
 
-# dbt build on the ci target from scratch, on the whole real year.
+# dbt build on the ci target from scratch, on the whole real year, then source freshness.
+CI_ENV := DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse
 ci-build: install
 	rm -rf $(CI_DIR)
-	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
-		$(BIN)/dataops feed
-	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
-		$(BIN)/dataops ingest --target ci
-	DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse \
-		$(BIN)/dataops build --target ci
+	$(CI_ENV) $(BIN)/dataops feed
+	$(CI_ENV) $(BIN)/dataops ingest --target ci
+	$(CI_ENV) $(BIN)/dataops build --target ci
+	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
 
 test: lint pytest ci-build
 

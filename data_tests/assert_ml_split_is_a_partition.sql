@@ -1,4 +1,7 @@
-{#- Train and validation are disjoint and together hold every labelled feature row. -#}
+{#-
+    Train and validation are disjoint and together hold every labelled
+    feature row.
+-#}
 with features as (
     select flight_id from {{ ref('ml_delay_features') }}
 ),
@@ -12,14 +15,18 @@ validation as (
 ),
 
 in_both as (
-    select train.flight_id, 'in train and validation' as problem
+    select
+        train.flight_id,
+        'in train and validation' as problem
     from train
     inner join validation
         on train.flight_id = validation.flight_id
 ),
 
 in_neither as (
-    select features.flight_id, 'in neither train nor validation' as problem
+    select
+        features.flight_id,
+        'in neither train nor validation' as problem
     from features
     left join train
         on features.flight_id = train.flight_id

@@ -1,4 +1,4 @@
-{#- The id and the reason of the first rule a row breaks, or nulls when it breaks none. -#}
+{#- Id and reason of the first rule a row breaks; nulls if it breaks none. -#}
 {#-
     rules: a list of dicts with keys id (text), fails_when (SQL boolean over the
     row's columns) and reason (text). Returns two columns, rule_id and reason.

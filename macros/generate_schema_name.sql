@@ -1,4 +1,4 @@
-{#- The DuckDB file is the environment boundary: a custom schema is used as is. -#}
+{#- The DuckDB file bounds the environment: a custom schema is used as is. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

@@ -1,4 +1,4 @@
-{#- Rows of the landed files of one source not yet loaded, with lineage columns. -#}
+{#- Rows of one source's landed files not yet loaded, with lineage columns. -#}
 {% macro read_landed_files(source_name, table_name) -%}
     {{ return(adapter.dispatch('read_landed_files')(source_name, table_name)) }}
 {%- endmacro %}
@@ -41,13 +41,8 @@
             {%- do paths.append(var('data_dir') ~ '/' ~ row[0]) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set column_types -%}
-        { {%- for column in columns -%}
-            '{{ column.name }}': '{{ column.data_type | upper }}'
-            {%- if not loop.last %}, {% endif -%}
-        {%- endfor -%} }
-    {%- endset -%}
-    {%- if paths | length == 0 %}
+    {%- set reader = 'read_csv' if landing.format == 'csv' else 'read_json' -%}
+    {%- if paths | length == 0 -%}
     select
         {%- for column in columns %}
         cast(null as {{ column.data_type }}) as {{ column.name }},
@@ -56,7 +51,7 @@
         cast(null as varchar) as _file_sha256,
         cast(null as timestamp) as _ingested_at
     where false
-    {%- else %}
+    {%- else -%}
     select
         {%- for column in columns %}
         file_rows.{{ column.name }},
@@ -65,22 +60,26 @@
         files.sha256 as _file_sha256,
         files.received_at as _ingested_at
     from
-        {%- if landing.format == 'csv' %}
-        read_csv(
-            [{% for path in paths %}'{{ path }}'{{ ", " if not loop.last }}{% endfor %}],
+        {{ reader }}(
+            [
+                {%- for path in paths %}
+                '{{ path }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            ],
+            {%- if landing.format == 'csv' %}
             header = true,
             auto_detect = false,
-            columns = {{ column_types }},
-            filename = true
-        ) as file_rows
-        {%- else %}
-        read_json(
-            [{% for path in paths %}'{{ path }}'{{ ", " if not loop.last }}{% endfor %}],
+            {%- else %}
             format = 'newline_delimited',
-            columns = {{ column_types }},
+            {%- endif %}
+            columns = {
+                {%- for column in columns %}
+                '{{ column.name }}': '{{ column.data_type | upper }}'
+                {{- ',' if not loop.last }}
+                {%- endfor %}
+            },
             filename = true
         ) as file_rows
-        {%- endif %}
     inner join {{ ingestion_log }} as files
         on
             parse_filename(file_rows.filename, true) = files.sha256

@@ -1,5 +1,8 @@
 {#- A UTC timestamp as the wall-clock time of an IANA time zone. -#}
-{#- timestamp: SQL expression of a UTC timestamp without time zone; time_zone: IANA name. -#}
+{#-
+    timestamp: SQL expression of a UTC timestamp without time zone;
+    time_zone: IANA name.
+-#}
 {% macro utc_to_local(timestamp, time_zone) -%}
     {{ return(adapter.dispatch('utc_to_local')(timestamp, time_zone)) }}
 {%- endmacro %}

@@ -31,7 +31,10 @@ with flights as (
     select * from {{ ref('stg_flights__flights') }}
 ),
 
-{#- Latest file wins: a flight sent again in a later file replaces the earlier row. -#}
+{#
+    Latest file wins: a flight sent again in a later file replaces the
+    earlier row.
+#}
 flights_ranked as (
     select
         *,

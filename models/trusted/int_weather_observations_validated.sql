@@ -31,7 +31,10 @@ with observations as (
     select * from {{ ref('stg_weather__observations') }}
 ),
 
-{#- Latest file wins: an hour sent again in a later file replaces the earlier row. -#}
+{#
+    Latest file wins: an hour sent again in a later file replaces the
+    earlier row.
+#}
 observations_ranked as (
     select
         *,

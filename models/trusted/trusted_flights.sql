@@ -17,33 +17,40 @@ planes as (
     where is_current
 ),
 
-{#-
+{#
     Departure times come in UTC with the source (the scheduled hour); arrival
     times are local to the destination: the destination's time zone turns
     them into UTC, and they stay unknown where the airport is not registered.
     An arrival clock time earlier than the departure's is on the next day.
--#}
+#}
 flights_timed as (
     select
         validated_flights.*,
         {{ dbt.dateadd(
             'minute',
-            'scheduled_departure_time_hhmm % 100',
-            'scheduled_departure_hour_at'
+            'validated_flights.scheduled_departure_time_hhmm % 100',
+            'validated_flights.scheduled_departure_hour_at'
         ) }} as scheduled_departure_at,
         {{ dbt.dateadd(
             'minute',
-            minutes_after_midnight('scheduled_arrival_time_hhmm')
-            ~ ' + case when scheduled_arrival_time_hhmm'
-            ~ ' < scheduled_departure_time_hhmm then 1440 else 0 end',
-            'cast(flight_date as ' ~ dbt.type_timestamp() ~ ')'
+            minutes_after_midnight(
+                'validated_flights.scheduled_arrival_time_hhmm'
+            )
+            ~ ' + case when validated_flights.scheduled_arrival_time_hhmm'
+            ~ ' < validated_flights.scheduled_departure_time_hhmm'
+            ~ ' then 1440 else 0 end',
+            'cast(validated_flights.flight_date as '
+            ~ dbt.type_timestamp() ~ ')'
         ) }} as scheduled_arrival_at_local,
         destination_airports.time_zone as destination_time_zone,
-        destination_airports.airport_id is not null as has_registered_destination,
+        destination_airports.airport_id is not null
+            as has_registered_destination,
         planes.plane_id is not null as has_registered_plane
     from validated_flights
     left join airports as destination_airports
-        on validated_flights.destination_airport_id = destination_airports.airport_id
+        on
+            validated_flights.destination_airport_id
+            = destination_airports.airport_id
     left join planes
         on validated_flights.plane_id = planes.plane_id
 ),

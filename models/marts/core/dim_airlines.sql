@@ -8,7 +8,7 @@ airlines_flown as (
     from {{ ref('trusted_flights') }}
 ),
 
-{#- Carriers flying but missing from the register become inferred members. -#}
+{# Carriers flying but missing from the register become inferred members. #}
 unregistered_airlines as (
     select airlines_flown.airline_id
     from airlines_flown

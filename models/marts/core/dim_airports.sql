@@ -16,7 +16,7 @@ airports_flown as (
     select destination_airport_id as airport_id from flights
 ),
 
-{#- Airports flown to but missing from the register become inferred members. -#}
+{# Airports flown to but missing from the register become inferred members. #}
 unregistered_airports as (
     select airports_flown.airport_id
     from airports_flown

@@ -7,7 +7,7 @@ current_planes as (
     where is_current
 ),
 
-{#- Aggregate the history before joining it to the current version. -#}
+{# Aggregate the history before joining it to the current version. #}
 plane_histories as (
     select
         plane_id,
@@ -23,7 +23,7 @@ planes_flown as (
     where plane_id is not null
 ),
 
-{#- Tail numbers flying but missing from the register become inferred members. -#}
+{# Tail numbers flying but missing from the register become inferred members. #}
 unregistered_planes as (
     select planes_flown.plane_id
     from planes_flown

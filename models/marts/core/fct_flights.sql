@@ -13,7 +13,7 @@ weather as (
     from {{ ref('trusted_weather_observations') }}
 ),
 
-{#- Weather at the origin in the hour of the scheduled departure (UTC). -#}
+{# Weather at the origin in the hour of the scheduled departure (UTC). #}
 flights_joined_to_weather as (
     select
         flights.*,

@@ -20,11 +20,11 @@ dates as (
     from {{ ref('dim_dates') }}
 ),
 
-{#-
+{#
     Only what is known before the departure: the schedule, the aircraft and
     the weather observed at the origin in the scheduled hour. Delays, actual
     times and air time are outcomes and stay out.
--#}
+#}
 features as (
     select
         flights.flight_id,
@@ -33,13 +33,13 @@ features as (
         flights.destination_airport_id,
         flights.distance_miles,
         extract(hour from flights.scheduled_departure_at_local)
-        as scheduled_departure_hour_local,
+            as scheduled_departure_hour_local,
         dates.month_number,
         dates.day_of_week_number,
         planes.seat_count,
         planes.engine_count,
         extract(year from flights.flight_date) - planes.manufactured_year
-        as plane_age_years,
+            as plane_age_years,
         flights.origin_temperature_fahrenheit,
         flights.origin_wind_speed_mph,
         flights.origin_visibility_miles,

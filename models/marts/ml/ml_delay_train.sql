@@ -2,7 +2,10 @@ with features as (
     select * from {{ ref('ml_delay_features') }}
 ),
 
-{#- The split hashes the flight key: a flight stays on its side across rebuilds. -#}
+{#
+    The split hashes the flight key: a flight stays on its side across
+    rebuilds.
+#}
 training_rows as (
     select * from features
     where split_bucket >= {{ var('ml_validation_share_percent') }}

@@ -31,7 +31,8 @@ performance_joined_to_airlines as (
         performance_by_airline_month.cancellation_rate,
         performance_by_airline_month.average_departure_delay_minutes,
         performance_by_airline_month.average_arrival_delay_minutes,
-        cast(performance_by_airline_month.flight_month as date) as month_start_date
+        cast(performance_by_airline_month.flight_month as date)
+            as month_start_date
     from performance_by_airline_month
     inner join airlines
         on performance_by_airline_month.airline_id = airlines.airline_id

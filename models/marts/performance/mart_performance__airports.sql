@@ -1,8 +1,10 @@
+{%- set delay_threshold_minutes = var('delay_threshold_minutes') -%}
+
 with flights as (
     select * from {{ ref('fct_flights') }}
 ),
 
-{#- Departures from each New York airport, per day. -#}
+{# Departures from each New York airport, per day. #}
 performance_by_origin_day as (
     select
         origin_airport_id,
@@ -10,7 +12,7 @@ performance_by_origin_day as (
         {{ flight_performance_measures() }},
         sum(
             case
-                when departure_delay_minutes <= {{ var('delay_threshold_minutes') }}
+                when departure_delay_minutes <= {{ delay_threshold_minutes }}
                     then 1
                 else 0
             end
@@ -22,7 +24,7 @@ performance_by_origin_day as (
 final as (
     select
         {{ surrogate_key(['origin_airport_id', 'flight_date']) }}
-        as airport_day_id,
+            as airport_day_id,
         origin_airport_id,
         scheduled_flights,
         cancelled_flights,
