@@ -143,11 +143,14 @@ def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary
 
 def _print_build(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
     warehouse = project.warehouse_path(target)
-    table = Table(title=f"rows per zone ({warehouse})", title_justify="left")
+    table = Table(
+        title=f"rows per zone ({warehouse}); reconciles: staging = trusted + quarantine",
+        title_justify="left",
+    )
     table.add_column("source")
     for zone in build_module.ZONE_COLUMNS:
         table.add_column(zone, justify="right")
-    table.add_column("staging = trusted + quarantine")
+    table.add_column("reconciles")
     for rows in build_module.source_rows(warehouse):
         table.add_row(
             rows.source,
