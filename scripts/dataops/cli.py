@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dataops import build as build_module
+from dataops import conventions
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
 from dataops.errors import DataOpsError
@@ -210,6 +211,33 @@ def demo(target: str | None) -> None:
     click.echo(f"docs:      {docs_path} (or: dbt docs serve)")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+@cli.command()
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Check this manifest.json instead of parsing the project (dbt parse).",
+)
+def check(manifest: Path | None) -> None:
+    """Convention checks over dbt's manifest: zones, names, keys, freshness, contracts, docs."""
+    started = time.monotonic()
+    if manifest is None:
+        violations = conventions.check_project(Project.discover())
+    else:
+        violations = conventions.check_manifest(conventions.load_manifest(manifest))
+    for violation in violations:
+        click.echo(str(violation))
+    if violations:
+        rules = sorted({violation.rule for violation in violations})
+        raise DataOpsError(
+            f"{len(violations)} convention violations ({', '.join(rules)})",
+            "fix each node listed above; the rules are described in README, Conventions",
+        )
+    click.echo(
+        f"conventions: {len(conventions.RULES)} rules, no violation"
+        f" ({time.monotonic() - started:.1f} s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
