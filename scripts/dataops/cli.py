@@ -18,6 +18,8 @@ from dataops import build as build_module
 from dataops import conventions
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
+from dataops import publish as publish_module
+from dataops import sandbox as sandbox_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -237,6 +239,113 @@ def check(manifest: Path | None) -> None:
     click.echo(
         f"conventions: {len(conventions.RULES)} rules, no violation"
         f" ({time.monotonic() - started:.1f} s)"
+    )
+
+
+@cli.command()
+def publish() -> None:
+    """Ingest into a candidate of prod, build and test it, swap it into prod if it passed."""
+    project = Project.discover()
+    places = publish_module.Places.of(project)
+
+    def ingest_into(target: str) -> int:
+        summary = _ingest(project, target)
+        return sum(counts.landed for counts in summary.sources.values())
+
+    outcome = publish_module.publish(project, ingest_into)
+    if not outcome.published:
+        build = outcome.build
+        click.echo(f"tests: {build.tests_line}")
+        for node in build.failed_nodes:
+            rows = "" if node.failing_rows is None else f" ({node.failing_rows:,} failing rows)"
+            click.echo(f"{node.status.upper()} {node.unique_id}{rows}: {node.message}")
+        raise DataOpsError(
+            f"publish blocked: {len(build.failed_nodes)} nodes failed; prod unchanged"
+            f" ({places.prod}); candidate kept for inspection: {places.candidate}",
+            "fix the failures listed above, then run dataops publish again (the files"
+            " ingested into the candidate are carried over)",
+        )
+    _print_build(project, publish_module.PROD, outcome.build)
+    click.echo(f"published: {places.prod} (previous: {places.previous})")
+    click.echo(f"artifacts: {places.prod_artifacts}")
+
+
+@cli.command()
+def rollback() -> None:
+    """Swap prod and the previous prod (run it again to roll forward)."""
+    project = Project.discover()
+    places = publish_module.Places.of(project)
+    record = publish_module.rollback(project)
+    click.echo(
+        f"rolled back: {places.prod} is the version published at"
+        f" {record.get('published_at', 'an unknown time')}"
+    )
+    click.echo(f"the replaced version is kept at {places.previous} (dataops rollback restores it)")
+
+
+@cli.group()
+def sandbox() -> None:
+    """Disposable per-analyst warehouses built from prod (dbt target `sandbox`)."""
+
+
+@sandbox.command("create")
+@click.argument("name")
+@click.option(
+    "--copy",
+    "copy",
+    is_flag=True,
+    help="Copy prod's file instead of views over prod attached read-only.",
+)
+def sandbox_create(name: str, copy: bool) -> None:
+    """Create the sandbox NAME from prod, in seconds."""
+    project = Project.discover()
+    started = time.perf_counter()
+    mode = sandbox_module.COPY if copy else sandbox_module.ZERO_COPY
+    path = sandbox_module.create(project, name, mode)
+    click.echo(f"sandbox {name} ({mode}): {path} in {time.perf_counter() - started:.2f} s")
+    click.echo("build in it with:")
+    click.echo(f"  DATAOPS_SANDBOX={name} dbt build -s my_model+ --target sandbox")
+
+
+@sandbox.command("list")
+def sandbox_list() -> None:
+    """The sandboxes, with their size and last change."""
+    found = sandbox_module.list_sandboxes(Project.discover())
+    for info in found:
+        click.echo(
+            f"{info.name:<24} {info.bytes / 1e6:>9.1f} MB  {info.modified:%Y-%m-%d %H:%M} UTC"
+            f"  {info.path}"
+        )
+    if not found:
+        click.echo("no sandbox (dataops sandbox create NAME makes one)")
+
+
+@sandbox.command("drop")
+@click.argument("name")
+def sandbox_drop(name: str) -> None:
+    """Delete the sandbox NAME (prod is never touched)."""
+    path = sandbox_module.drop(Project.discover(), name)
+    click.echo(f"dropped sandbox {name} ({path})")
+
+
+@sandbox.command("measure")
+@click.option("--select", "-s", "select", multiple=True, default=("mart_performance__days+",))
+def sandbox_measure(select: tuple[str, ...]) -> None:
+    """Time a zero-copy sandbox against a copy of prod: creation, then a build of SELECT."""
+    results = sandbox_module.measure(Project.discover(), select)
+    prod = publish_module.Places.of(Project.discover()).prod
+    click.echo(f"prod: {prod} ({prod.stat().st_size / 1e6:.1f} MB); build: {' '.join(select)}")
+    header = f"{'mode':<10} {'create s':>9} {'build s':>8} {'dbt run s':>10} {'file MB':>8}"
+    click.echo(header)
+    for row in results:
+        click.echo(
+            f"{row.mode:<10} {row.create_seconds:>9.3f} {row.build_seconds:>8.1f}"
+            f" {row.run_seconds:>10.1f} {row.file_bytes / 1e6:>8.1f}"
+        )
+    zero, copied = results
+    click.echo(
+        f"create, copy / zero-copy: {copied.create_seconds / max(zero.create_seconds, 1e-9):.2f};"
+        f" sandbox file, copy / zero-copy: {copied.file_bytes / max(zero.file_bytes, 1):.0f}"
     )
 
 
