@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dataops import build as build_module
+from dataops import ci as ci_module
 from dataops import conventions
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
@@ -347,6 +348,30 @@ def sandbox_measure(select: tuple[str, ...]) -> None:
         f"create, copy / zero-copy: {copied.create_seconds / max(zero.create_seconds, 1e-9):.2f};"
         f" sandbox file, copy / zero-copy: {copied.file_bytes / max(zero.file_bytes, 1):.0f}"
     )
+
+
+@cli.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("build/data-diff.md"),
+    show_default=True,
+    help="Where to write the Markdown diff (for a pull-request comment).",
+)
+def ci(output: Path) -> None:
+    """Slim CI: build state:modified+ against prod's state, diff the changed marts."""
+    project = Project.discover()
+    outcome = ci_module.run_ci(project)
+    path = output if output.is_absolute() else project.root / output
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(outcome.markdown, encoding="utf-8")
+    click.echo(outcome.markdown)
+    click.echo(f"diff: {path}")
+    if not outcome.build.success:
+        raise DataOpsError(
+            f"{len(outcome.build.failed_nodes)} nodes failed in the change's build",
+            f"fix them; the failures are listed in {path}",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,27 +207,37 @@ def _model_directory(project: _Project) -> Iterable[Violation]:
             )
 
 
-def _missing_primary_key_test(project: _Project) -> Iterable[Violation]:
+def model_keys(tests: Iterable[dict]) -> dict[str, list[str]]:
+    """The tested key of each model: a column tested unique and not_null, else the
+    columns of a unique_combination_of_columns test."""
     column_tests: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    combination: set[str] = set()
-    for test in project.tests:
+    combinations: dict[str, list[str]] = {}
+    for test in tests:
         metadata = test.get("test_metadata") or {}
         attached = test.get("attached_node")
         if not attached:
             continue
         if metadata.get("name") == "unique_combination_of_columns":
-            combination.add(attached)
+            arguments = metadata.get("kwargs", {})
+            combinations[attached] = list(arguments.get("combination_of_columns") or [])
         elif test.get("column_name"):
             column_tests[attached][test["column_name"]].add(metadata.get("name", ""))
+    keys = dict(combinations)
+    for unique_id, columns in column_tests.items():
+        for column, names in sorted(columns.items()):
+            if {"unique", "not_null"} <= names:
+                keys[unique_id] = [column]
+                break
+    return keys
+
+
+def _missing_primary_key_test(project: _Project) -> Iterable[Violation]:
+    keys = model_keys(project.tests)
     for node in project.models:
-        unique_id = node["unique_id"]
-        keyed = unique_id in combination or any(
-            {"unique", "not_null"} <= names for names in column_tests[unique_id].values()
-        )
-        if not keyed:
+        if node["unique_id"] not in keys:
             yield Violation(
                 "missing-primary-key-test",
-                unique_id,
+                node["unique_id"],
                 node["original_file_path"],
                 "no key tested: add unique + not_null on one column, or"
                 " unique_combination_of_columns for a composite grain",

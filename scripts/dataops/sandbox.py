@@ -76,7 +76,7 @@ def _require_prod(project: Project) -> Path:
     return prod
 
 
-def _remove(path: Path) -> None:
+def remove_file(path: Path) -> None:
     for file in (path, path.with_name(path.name + ".wal")):
         file.unlink(missing_ok=True)
 
@@ -116,7 +116,7 @@ def create(project: Project, name: str, mode: str = ZERO_COPY, replace: bool = F
             f"sandbox {name} exists ({path})",
             f"use it, or drop it first: dataops sandbox drop {name}",
         )
-    _remove(path)
+    remove_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode == COPY:
         shutil.copyfile(prod, path)
@@ -144,7 +144,7 @@ def drop(project: Project, name: str) -> Path:
     path = sandbox_path(project, name)
     if not path.exists():
         raise DataOpsError(f"no sandbox {name} ({path})", "dataops sandbox list shows them")
-    _remove(path)
+    remove_file(path)
     return path
 
 
