@@ -267,7 +267,8 @@ def publish() -> None:
             " ingested into the candidate are carried over)",
         )
     _print_build(project, publish_module.PROD, outcome.build)
-    click.echo(f"published: {places.prod} (previous: {places.previous})")
+    kept = f" (previous: {places.previous})" if places.previous.exists() else ""
+    click.echo(f"published: {places.prod}{kept}")
     click.echo(f"artifacts: {places.prod_artifacts}")
 
 

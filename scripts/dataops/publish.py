@@ -278,5 +278,7 @@ def publish(project: Project, ingest_into: Callable[[str], int]) -> PublishOutco
             return PublishOutcome(False, outcome, carried)
         record = record_of(outcome, ingested, carried)
         swap_into_prod(places, record)
-        log.info("published: %s (previous kept at %s)", places.prod, places.previous)
+        # A candidate folder left behind always means a publish that did not go through.
+        shutil.rmtree(places.candidate.parent)
+        log.info("published: %s", places.prod)
         return PublishOutcome(True, outcome, carried, record)
