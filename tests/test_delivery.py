@@ -319,3 +319,11 @@ def test_ci_builds_only_the_changed_subgraph_and_diffs_it(scenario: dict) -> Non
     )
     assert f"`marts.{CHANGED_MART}`" in outcome.markdown
     assert "| `average_departure_delay_minutes` |" in outcome.markdown
+
+
+def test_build_and_ingest_never_write_prod_in_place(project_env: Project) -> None:
+    from dataops.cli import main
+
+    for command in ("build", "ingest", "demo"):
+        assert main([command, "--target", "prod"]) == 1
+    assert not project_env.warehouse_path("prod").exists()

@@ -100,7 +100,17 @@ def feed(start: date | None, end: date | None) -> None:
 @click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
 def ingest(target: str | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
+    _refuse_prod(target, "ingest")
     _ingest(Project.discover(), target)
+
+
+def _refuse_prod(target: str | None, command: str) -> None:
+    """Prod is written by dataops publish only, never in place."""
+    if target == publish_module.PROD:
+        raise DataOpsError(
+            f"dataops {command} does not write prod in place",
+            "run dataops publish: it builds and tests a candidate, then swaps it into prod",
+        )
 
 
 def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary:
@@ -174,6 +184,7 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 def build(target: str | None, select: tuple[str, ...], full_refresh: bool) -> None:
     """dbt build for a target, then the rows per zone and the test counts."""
+    _refuse_prod(target, "build")
     project = Project.discover()
     outcome = build_module.build(project, target, select, full_refresh)
     _print_build(project, target, outcome)
@@ -198,6 +209,7 @@ def docs(target: str | None) -> None:
 @click.option("--target", help="dbt target (default: profiles.yml, dev).")
 def demo(target: str | None) -> None:
     """Feed the 2013 year, ingest it, build and test every zone, generate the docs."""
+    _refuse_prod(target, "demo")
     project = Project.discover()
     started = time.monotonic()
     _feed(project, None, None)
