@@ -86,6 +86,10 @@ class Violation:
         return f"{self.path}: [{self.rule}] {self.node}: {self.message}"
 
 
+def _violation(rule: str, node: dict, message: str) -> Violation:
+    return Violation(rule, node["unique_id"], node["original_file_path"], message)
+
+
 def load_manifest(path: Path) -> dict:
     if not path.is_file():
         raise DataOpsError(f"no dbt manifest at {path}", "run dbt parse (dataops check does)")
@@ -124,10 +128,9 @@ def _source_outside_landing(project: _Project) -> Iterable[Violation]:
         zone = _zone(node)
         sources = [p for p in node["depends_on"]["nodes"] if p.startswith("source.")]
         if sources and zone != "landing":
-            yield Violation(
+            yield _violation(
                 "source-outside-landing",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 f"calls source() ({', '.join(sorted(sources))}) in zone {zone}: only landing"
                 " models read sources; ref() the landing model instead",
             )
@@ -152,10 +155,9 @@ def _dependency_direction(project: _Project) -> Iterable[Violation]:
                     if zone == "quarantine"
                     else " or ".join(sorted(allowed))
                 )
-                yield Violation(
+                yield _violation(
                     "dependency-direction",
-                    node["unique_id"],
-                    node["original_file_path"],
+                    node,
                     f"zone {zone} reads {parent_name} (zone {parent_zone}); it may read only"
                     f" {expected} (landing -> staging -> trusted -> marts)",
                 )
@@ -166,10 +168,9 @@ def _hard_coded_reference(project: _Project) -> Iterable[Violation]:
         code = _SQL_COMMENT.sub(" ", _JINJA.sub(" ", node.get("raw_code", "")))
         code = _EXTRACT.sub(" ", code)
         for match in _HARD_CODED.finditer(code):
-            yield Violation(
+            yield _violation(
                 "hard-coded-reference",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 f"reads {match.group(1)} by name: use ref() or source() so dbt sees the dependency",
             )
 
@@ -179,10 +180,9 @@ def _naming_convention(project: _Project) -> Iterable[Violation]:
         zone = _zone(node)
         prefixes = NAME_PREFIXES.get(zone or "")
         if prefixes and not node["name"].startswith(prefixes):
-            yield Violation(
+            yield _violation(
                 "naming-convention",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 f"a {zone} model's name starts with {' or '.join(prefixes)}",
             )
 
@@ -192,17 +192,15 @@ def _model_directory(project: _Project) -> Iterable[Violation]:
         zone = _zone(node)
         schema = node["config"].get("schema")
         if zone not in ZONES:
-            yield Violation(
+            yield _violation(
                 "model-directory",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 f"is not in a zone folder: put it under models/<zone>/ ({', '.join(ZONES)})",
             )
         elif schema != zone:
-            yield Violation(
+            yield _violation(
                 "model-directory",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 f"builds into schema {schema} from folder {zone}: folder = schema = zone",
             )
 
@@ -235,10 +233,9 @@ def _missing_primary_key_test(project: _Project) -> Iterable[Violation]:
     keys = model_keys(project.tests)
     for node in project.models:
         if node["unique_id"] not in keys:
-            yield Violation(
+            yield _violation(
                 "missing-primary-key-test",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 "no key tested: add unique + not_null on one column, or"
                 " unique_combination_of_columns for a composite grain",
             )
@@ -256,10 +253,9 @@ def _source_freshness(project: _Project) -> Iterable[Violation]:
     for source in project.sources:
         freshness = source.get("freshness") or (source.get("config") or {}).get("freshness")
         if not _has_threshold(freshness):
-            yield Violation(
+            yield _violation(
                 "source-freshness",
-                source["unique_id"],
-                source["original_file_path"],
+                source,
                 "no freshness thresholds: add config.freshness (warn_after/error_after)"
                 " with loaded_at_field or loaded_at_query",
             )
@@ -268,10 +264,9 @@ def _source_freshness(project: _Project) -> Iterable[Violation]:
 def _public_model_contract(project: _Project) -> Iterable[Violation]:
     for node in project.models:
         if _zone(node) == PUBLIC_ZONE and not node["config"]["contract"].get("enforced"):
-            yield Violation(
+            yield _violation(
                 "public-model-contract",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 "a marts model is public: enforce its contract (contract: {enforced: true})"
                 " with a data_type on every column",
             )
@@ -280,18 +275,16 @@ def _public_model_contract(project: _Project) -> Iterable[Violation]:
 def _undocumented_model(project: _Project) -> Iterable[Violation]:
     for node in [*project.models, *project.snapshots]:
         if not node.get("description", "").strip():
-            yield Violation(
+            yield _violation(
                 "undocumented-model",
-                node["unique_id"],
-                node["original_file_path"],
+                node,
                 "no description: start it with the grain (One row per ...)",
             )
         for column in node.get("columns", {}).values():
             if not column.get("description", "").strip():
-                yield Violation(
+                yield _violation(
                     "undocumented-model",
-                    node["unique_id"],
-                    node["original_file_path"],
+                    node,
                     f"column {column['name']} has no description",
                 )
 
@@ -307,10 +300,9 @@ def _undocumented_source(project: _Project) -> Iterable[Violation]:
             if not text.strip()
         ]
         if missing:
-            yield Violation(
+            yield _violation(
                 "undocumented-source",
-                source["unique_id"],
-                source["original_file_path"],
+                source,
                 f"no description of the {' or the '.join(missing)}",
             )
 
@@ -323,10 +315,9 @@ def _unused_source(project: _Project) -> Iterable[Violation]:
     }
     for source in project.sources:
         if source["unique_id"] not in used:
-            yield Violation(
+            yield _violation(
                 "unused-source",
-                source["unique_id"],
-                source["original_file_path"],
+                source,
                 "no model reads it: read it in a landing model, or remove it",
             )
 

@@ -43,7 +43,7 @@ import duckdb
 
 from dataops.build import DbtOutcome, run_dbt
 from dataops.errors import DataOpsError
-from dataops.files import CHUNK
+from dataops.files import CHUNK, fsync_path
 from dataops.ingest import LOG_TABLE, open_log
 from dataops.project import Project
 
@@ -91,14 +91,6 @@ class PublishOutcome:
     build: DbtOutcome
     carried_over: int = 0
     record: dict = field(default_factory=dict)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -217,9 +209,9 @@ def swap_into_prod(places: Places, record: dict) -> None:
         _link_or_copy(places.prod, places.previous)
         if places.prod_artifacts.exists():
             _copy_artifacts(places.prod_artifacts, places.previous_artifacts)
-    _fsync(places.candidate)
+    fsync_path(places.candidate)
     os.replace(places.candidate, places.prod)  # the publish: one atomic rename
-    _fsync(places.prod.parent)
+    fsync_path(places.prod.parent)
     _save_artifacts(places.candidate_artifacts / "target", places.prod_artifacts, record)
 
 
@@ -253,7 +245,7 @@ def rollback(project: Project) -> dict:
         _link_or_copy(places.prod, holding)
         os.replace(places.previous, places.prod)  # readers now see the previous version
         os.replace(holding, places.previous)
-        _fsync(places.prod.parent)
+        fsync_path(places.prod.parent)
         if places.previous_artifacts.exists():
             holding_artifacts = places.previous_artifacts.with_name(".rolled-back-artifacts")
             if holding_artifacts.exists():
