@@ -11,7 +11,7 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint pytest ci-build docs clean
+.PHONY: install demo test lint pytest ci-build docs clean check publish rollback slim-ci
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,19 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
 
 test: lint pytest ci-build
+
+# Delivery (README, "Delivery"): the GitHub Actions workflow calls these.
+check: install
+	$(BIN)/dataops check
+
+publish: install
+	$(BIN)/dataops publish
+
+rollback: install
+	$(BIN)/dataops rollback
+
+slim-ci: install
+	$(BIN)/dataops ci --output build/data-diff.md
 
 clean:
 	rm -rf build target logs

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,16 @@ from dataops.project import Project
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class FailedNode:
+    """A node that failed or errored, with the failing-row count of a test."""
+
+    unique_id: str
+    status: str
+    failing_rows: int | None
+    message: str
+
+
 @dataclass
 class DbtOutcome:
     """What one dbt invocation did: statuses counted per kind of node."""
@@ -33,6 +43,11 @@ class DbtOutcome:
     models: Counter[str] = field(default_factory=Counter)
     tests: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    failed_nodes: list[FailedNode] = field(default_factory=list)
+    # every node that ran (models, tests, snapshots), in the order dbt reported them
+    executed: list[str] = field(default_factory=list)
+    # seconds dbt spent running nodes (parsing excluded)
+    elapsed: float = 0.0
 
     @property
     def tests_line(self) -> str:
@@ -44,11 +59,14 @@ class DbtOutcome:
 
 
 @contextmanager
-def _dbt_environment(project: Project, target: str | None) -> Iterator[None]:
+def dbt_environment(
+    project: Project, target: str | None, extra: Mapping[str, str] | None = None
+) -> Iterator[None]:
     """Absolute data and warehouse folders (and the target) for the dbt run."""
     values = {
         "DATAOPS_DATA_DIR": str(project.data_dir),
         "DATAOPS_WAREHOUSE_DIR": str(project.warehouse_dir),
+        **(extra or {}),
     }
     if target:
         values["DBT_TARGET"] = target
@@ -87,11 +105,13 @@ def run_dbt(
     command: Sequence[str],
     target: str | None = None,
     artifacts_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DbtOutcome:
     """Run ``dbt <command>`` in-process and count what happened.
 
     ``artifacts_dir`` moves dbt's target/ and logs/ (tests use a temporary
-    folder so that they never touch the checkout's artefacts).
+    folder so that they never touch the checkout's artefacts); ``env`` adds
+    environment variables for the run (``DATAOPS_SANDBOX``).
     """
     from dbt.cli.main import dbtRunner
 
@@ -109,7 +129,7 @@ def run_dbt(
         args += ["--log-path", str(artifacts_dir / "logs")]
     project.warehouse_dir.mkdir(parents=True, exist_ok=True)
     log.debug("dbt %s", " ".join(args))
-    with _dbt_environment(project, target):
+    with dbt_environment(project, target, env):
         try:
             result = dbtRunner().invoke(args)
         finally:
@@ -120,6 +140,7 @@ def run_dbt(
             f"dbt {outcome.command} could not run: {result.exception}",
             "read the message above; logs/dbt.log has the details",
         )
+    outcome.elapsed = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
     for node_result in getattr(result.result, "results", None) or []:
         node = node_result.node
         status = str(node_result.status).lower()
@@ -127,8 +148,13 @@ def run_dbt(
             outcome.tests[status] += 1
         else:
             outcome.models[status] += 1
+        outcome.executed.append(node.unique_id)
         if status in ("fail", "error"):
             outcome.failures.append(f"{node.unique_id}: {node_result.message}")
+            failing = getattr(node_result, "failures", None)
+            outcome.failed_nodes.append(
+                FailedNode(node.unique_id, status, failing, str(node_result.message or ""))
+            )
     return outcome
 
 

@@ -15,8 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dataops import build as build_module
+from dataops import ci as ci_module
+from dataops import conventions
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
+from dataops import publish as publish_module
+from dataops import sandbox as sandbox_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -96,7 +100,17 @@ def feed(start: date | None, end: date | None) -> None:
 @click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
 def ingest(target: str | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
+    _refuse_prod(target, "ingest")
     _ingest(Project.discover(), target)
+
+
+def _refuse_prod(target: str | None, command: str) -> None:
+    """Prod is written by dataops publish only, never in place."""
+    if target == publish_module.PROD:
+        raise DataOpsError(
+            f"dataops {command} does not write prod in place",
+            "run dataops publish: it builds and tests a candidate, then swaps it into prod",
+        )
 
 
 def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary:
@@ -170,6 +184,7 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 def build(target: str | None, select: tuple[str, ...], full_refresh: bool) -> None:
     """dbt build for a target, then the rows per zone and the test counts."""
+    _refuse_prod(target, "build")
     project = Project.discover()
     outcome = build_module.build(project, target, select, full_refresh)
     _print_build(project, target, outcome)
@@ -194,6 +209,7 @@ def docs(target: str | None) -> None:
 @click.option("--target", help="dbt target (default: profiles.yml, dev).")
 def demo(target: str | None) -> None:
     """Feed the 2013 year, ingest it, build and test every zone, generate the docs."""
+    _refuse_prod(target, "demo")
     project = Project.discover()
     started = time.monotonic()
     _feed(project, None, None)
@@ -210,6 +226,165 @@ def demo(target: str | None) -> None:
     click.echo(f"docs:      {docs_path} (or: dbt docs serve)")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+@cli.command()
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Check this manifest.json instead of parsing the project (dbt parse).",
+)
+def check(manifest: Path | None) -> None:
+    """Convention checks over dbt's manifest: zones, names, keys, freshness, contracts, docs."""
+    started = time.monotonic()
+    if manifest is None:
+        violations = conventions.check_project(Project.discover())
+    else:
+        violations = conventions.check_manifest(conventions.load_manifest(manifest))
+    for violation in violations:
+        click.echo(str(violation))
+    if violations:
+        rules = sorted({violation.rule for violation in violations})
+        raise DataOpsError(
+            f"{len(violations)} convention violations ({', '.join(rules)})",
+            "fix each node listed above; the rules are described in README, Conventions",
+        )
+    click.echo(
+        f"conventions: {len(conventions.RULES)} rules, no violation"
+        f" ({time.monotonic() - started:.1f} s)"
+    )
+
+
+@cli.command()
+def publish() -> None:
+    """Ingest into a candidate of prod, build and test it, swap it into prod if it passed."""
+    project = Project.discover()
+    places = publish_module.Places.of(project)
+
+    def ingest_into(target: str) -> int:
+        summary = _ingest(project, target)
+        return sum(counts.landed for counts in summary.sources.values())
+
+    outcome = publish_module.publish(project, ingest_into)
+    if not outcome.published:
+        build = outcome.build
+        click.echo(f"tests: {build.tests_line}")
+        for node in build.failed_nodes:
+            rows = "" if node.failing_rows is None else f" ({node.failing_rows:,} failing rows)"
+            click.echo(f"{node.status.upper()} {node.unique_id}{rows}: {node.message}")
+        raise DataOpsError(
+            f"publish blocked: {len(build.failed_nodes)} nodes failed; prod unchanged"
+            f" ({places.prod}); candidate kept for inspection: {places.candidate}",
+            "fix the failures listed above, then run dataops publish again (the files"
+            " ingested into the candidate are carried over)",
+        )
+    _print_build(project, publish_module.PROD, outcome.build)
+    kept = f" (previous: {places.previous})" if places.previous.exists() else ""
+    click.echo(f"published: {places.prod}{kept}")
+    click.echo(f"artifacts: {places.prod_artifacts}")
+
+
+@cli.command()
+def rollback() -> None:
+    """Swap prod and the previous prod (run it again to roll forward)."""
+    project = Project.discover()
+    places = publish_module.Places.of(project)
+    record = publish_module.rollback(project)
+    click.echo(
+        f"rolled back: {places.prod} is the version published at"
+        f" {record.get('published_at', 'an unknown time')}"
+    )
+    click.echo(f"the replaced version is kept at {places.previous} (dataops rollback restores it)")
+
+
+@cli.group()
+def sandbox() -> None:
+    """Disposable per-analyst warehouses built from prod (dbt target `sandbox`)."""
+
+
+@sandbox.command("create")
+@click.argument("name")
+@click.option(
+    "--copy",
+    "copy",
+    is_flag=True,
+    help="Copy prod's file instead of views over prod attached read-only.",
+)
+def sandbox_create(name: str, copy: bool) -> None:
+    """Create the sandbox NAME from prod, in seconds."""
+    project = Project.discover()
+    started = time.perf_counter()
+    mode = sandbox_module.COPY if copy else sandbox_module.ZERO_COPY
+    path = sandbox_module.create(project, name, mode)
+    click.echo(f"sandbox {name} ({mode}): {path} in {time.perf_counter() - started:.2f} s")
+    click.echo("build in it with:")
+    click.echo(f"  DATAOPS_SANDBOX={name} dbt build -s my_model+ --target sandbox")
+
+
+@sandbox.command("list")
+def sandbox_list() -> None:
+    """The sandboxes, with their size and last change."""
+    found = sandbox_module.list_sandboxes(Project.discover())
+    for info in found:
+        click.echo(
+            f"{info.name:<24} {info.bytes / 1e6:>9.1f} MB  {info.modified:%Y-%m-%d %H:%M} UTC"
+            f"  {info.path}"
+        )
+    if not found:
+        click.echo("no sandbox (dataops sandbox create NAME makes one)")
+
+
+@sandbox.command("drop")
+@click.argument("name")
+def sandbox_drop(name: str) -> None:
+    """Delete the sandbox NAME (prod is never touched)."""
+    path = sandbox_module.drop(Project.discover(), name)
+    click.echo(f"dropped sandbox {name} ({path})")
+
+
+@sandbox.command("measure")
+@click.option("--select", "-s", "select", multiple=True, default=("mart_performance__days+",))
+def sandbox_measure(select: tuple[str, ...]) -> None:
+    """Time a zero-copy sandbox against a copy of prod: creation, then a build of SELECT."""
+    results = sandbox_module.measure(Project.discover(), select)
+    prod = publish_module.Places.of(Project.discover()).prod
+    click.echo(f"prod: {prod} ({prod.stat().st_size / 1e6:.1f} MB); build: {' '.join(select)}")
+    header = f"{'mode':<10} {'create s':>9} {'build s':>8} {'dbt run s':>10} {'file MB':>8}"
+    click.echo(header)
+    for row in results:
+        click.echo(
+            f"{row.mode:<10} {row.create_seconds:>9.3f} {row.build_seconds:>8.1f}"
+            f" {row.run_seconds:>10.1f} {row.file_bytes / 1e6:>8.1f}"
+        )
+    zero, copied = results
+    click.echo(
+        f"create, copy / zero-copy: {copied.create_seconds / max(zero.create_seconds, 1e-9):.2f};"
+        f" sandbox file, copy / zero-copy: {copied.file_bytes / max(zero.file_bytes, 1):.0f}"
+    )
+
+
+@cli.command()
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("build/data-diff.md"),
+    show_default=True,
+    help="Where to write the Markdown diff (for a pull-request comment).",
+)
+def ci(output: Path) -> None:
+    """Slim CI: build state:modified+ against prod's state, diff the changed marts."""
+    project = Project.discover()
+    outcome = ci_module.run_ci(project)
+    path = output if output.is_absolute() else project.root / output
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(outcome.markdown, encoding="utf-8")
+    click.echo(outcome.markdown)
+    click.echo(f"diff: {path}")
+    if not outcome.build.success:
+        raise DataOpsError(
+            f"{len(outcome.build.failed_nodes)} nodes failed in the change's build",
+            f"fix them; the failures are listed in {path}",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

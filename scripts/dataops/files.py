@@ -22,8 +22,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -48,7 +49,7 @@ def _atomic_target(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
