@@ -28,7 +28,12 @@
     {%- set built = [] -%}
     {%- set stored_relations = [] -%}
     {%- set seconds = {'minute': 60, 'hour': 3600, 'day': 86400} -%}
-    {%- for result in results -%}
+    {#- build also lists exposures (and saved queries): nothing ran for them -#}
+    {%- set recorded_types = [
+        'source', 'model', 'snapshot', 'seed', 'test', 'unit_test'
+    ] -%}
+    {%- for result in results
+        if result.node.resource_type in recorded_types -%}
         {%- set node = result.node -%}
         {%- set status = (result.status | string).lower() -%}
         {%- do statuses.append(status) -%}

@@ -59,13 +59,14 @@ def built_days(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed])
         project = Project.discover(ROOT)
         feed(feeds, project.inbox_dir, FED_START, FED_END)
         ingest(project, "ci")
-        build(project, "ci", artifacts_dir=base / "dbt")
+        built = build(project, "ci", artifacts_dir=base / "dbt")
         outcome = docs.generate(project, "ci", target_dir=base / "dbt" / "target")
         yield {
             "project": project,
             "warehouse": project.warehouse_path("ci"),
             "target_dir": base / "dbt" / "target",
             "docs": outcome,
+            "build": built,
             "base": base,
         }
     finally:

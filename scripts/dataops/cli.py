@@ -18,6 +18,8 @@ from dataops import build as build_module
 from dataops import docs as docs_module
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
+from dataops import report as report_module
+from dataops import report_bench
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -196,16 +198,75 @@ def docs(target: str | None) -> None:
     click.echo(f"docs: {path}")
 
 
+def _report(project: Project, target: str | None, output: Path | None) -> Path:
+    name = target or project.default_target()
+    path = output or project.root / "target" / f"report_{name}.html"
+    outcome = report_module.generate(
+        project.warehouse_path(target), project.root / "target" / "manifest.json", path
+    )
+    click.echo(
+        f"report: {outcome.invocations} runs in {outcome.seconds:.2f} s,"
+        f" {outcome.size_bytes / 1e6:.1f} MB"
+    )
+    return outcome.path
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose warehouse is reported (default: dev).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write (default: target/report_<target>.html).",
+)
+def report(target: str | None, output: Path | None) -> None:
+    """The observability report: one self-contained HTML file, from schema observability."""
+    path = _report(Project.discover(), target, output)
+    click.echo(f"report: {path}")
+
+
+@cli.command(name="bench-report")
+@click.option("--target", help="dbt target whose recorded runs are repeated (default: dev).")
+@click.option("--runs", default=100, show_default=True, help="Runs in the synthesised history.")
+@click.option(
+    "--command",
+    default="build",
+    show_default=True,
+    help="Recorded dbt command whose runs are repeated ('' for every run).",
+)
+def bench_report(target: str | None, runs: int, command: str) -> None:
+    """Time dataops report on a history of RUNS runs synthesised from the recorded ones."""
+    project = Project.discover()
+    result = report_bench.run(
+        project.warehouse_path(target),
+        project.root / "target" / "manifest.json",
+        project.root / "build" / "bench",
+        runs,
+        command,
+    )
+    click.echo(
+        f"history: {result.runs} runs SYNTHESISED by repeating the {result.recorded_runs}"
+        f" recorded {command or 'dbt'} runs of the warehouse with new ids and shifted timestamps"
+    )
+    for table, count in result.rows.items():
+        click.echo(f"  observability.{table:<17} {count:>9,} rows")
+    click.echo(
+        f"report time: {result.seconds:.2f} s for {result.runs} runs"
+        f" ({result.size_bytes / 1e6:.1f} MB) -> {result.output}"
+    )
+
+
 @cli.command()
 @click.option("--target", help="dbt target (default: profiles.yml, dev).")
 def demo(target: str | None) -> None:
-    """Feed the 2013 year, ingest it, build and test every zone, generate the docs."""
+    """Feed the 2013 year, ingest it, build and test every zone; docs and report."""
     project = Project.discover()
     started = time.monotonic()
     _feed(project, None, None)
     summary = _ingest(project, target)
     outcome = build_module.build(project, target)
     docs_path = _docs(project, target)
+    report_path = _report(project, target, None)
     click.echo("")
     landed = sum(counts.landed for counts in summary.sources.values())
     duplicates = sum(counts.duplicate for counts in summary.sources.values())
@@ -214,6 +275,7 @@ def demo(target: str | None) -> None:
     click.echo(f"warehouse: {project.warehouse_path(target)}")
     click.echo(f"landing:   {project.landing_dir}")
     click.echo(f"docs:      {docs_path}")
+    click.echo(f"report:    {report_path}")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
 
