@@ -32,8 +32,10 @@
     {%- set recorded_types = [
         'source', 'model', 'snapshot', 'seed', 'test', 'unit_test'
     ] -%}
-    {%- for result in results
-        if result.node.resource_type in recorded_types -%}
+    {%- set recorded_results = results | selectattr(
+        'node.resource_type', 'in', recorded_types
+    ) | list -%}
+    {%- for result in recorded_results -%}
         {%- set node = result.node -%}
         {%- set status = (result.status | string).lower() -%}
         {%- do statuses.append(status) -%}
@@ -43,7 +45,9 @@
         {%- if node.resource_type == 'source' -%}
             {%- set thresholds = {} -%}
             {%- for level in ['warn_after', 'error_after'] -%}
-                {%- set after = node.freshness[level] if node.freshness else none -%}
+                {%- set after = (
+                    node.freshness[level] if node.freshness else none
+                ) -%}
                 {%- if after and after.count and after.period -%}
                     {%- do thresholds.update(
                         {level: after.count * seconds[after.period]}
