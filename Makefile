@@ -11,7 +11,7 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint pytest ci-build docs clean
+.PHONY: install demo test lint pytest ci-build docs bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dataops docs --target ci
 
 test: lint pytest ci-build
+
+# Overhead of the observability collection on dbt build of the real year:
+# builds with and without it, alternating, in build/bench (not part of make test).
+bench: install
+	$(BIN)/dataops bench-observability --rounds 3
 
 clean:
 	rm -rf build target logs

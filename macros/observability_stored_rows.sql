@@ -24,7 +24,8 @@
                 {%- endif %}
                 from {{ relation_name }}
                 {%- if is_anomaly %}
-                where is_anomalous
+                    where is_anomalous
+                    order by period
                 {%- endif %}
                 limit {{ limit }}
             ) as sampled

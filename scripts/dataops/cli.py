@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import docs as docs_module
 from dataops import feed as feed_module
@@ -278,6 +279,32 @@ def demo(target: str | None) -> None:
     click.echo(f"report:    {report_path}")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+@cli.command("bench-observability")
+@click.option("--rounds", default=3, show_default=True, help="Measured builds per side.")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the benchmark's data and warehouse (default: build/bench).",
+)
+def bench_observability(rounds: int, workdir: Path | None) -> None:
+    """Time dbt build on the real year with and without observability, side by side."""
+    project = Project.discover()
+    folder = (workdir or project.root / "build" / "bench").resolve()
+    stderr.print(f"benchmark folder: {folder} (feeds and ingests the year once)")
+    result = bench_module.bench(
+        project, folder, rounds, progress=lambda line: stderr.print(line, highlight=False)
+    )
+    table = Table(title="dbt build of the real year, wall time (s)", title_justify="left")
+    table.add_column("collection")
+    for number in range(rounds):
+        table.add_column(f"run {number + 1}", justify="right")
+    table.add_column("median", justify="right")
+    for mode, seconds in result.seconds.items():
+        table.add_row(mode, *(f"{s:.2f}" for s in seconds), f"{result.median(mode):.2f}")
+    stdout.print(table)
+    click.echo(f"overhead of collection: {result.overhead:+.1%} (median with / median without)")
 
 
 def main(argv: list[str] | None = None) -> int:
