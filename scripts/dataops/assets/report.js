@@ -28,7 +28,7 @@
   }
   function layout(extra) {
     var base = { margin: { l: 50, r: 12, t: 10, b: 40 }, font: { size: 11 }, paper_bgcolor: "#fff",
-      plot_bgcolor: "#fff", legend: { orientation: "h", y: -0.2 } };
+      plot_bgcolor: "#fff", legend: { orientation: "h", y: -0.28 } };
     Object.keys(extra || {}).forEach(function (k) { base[k] = extra[k]; });
     return base;
   }
@@ -93,7 +93,7 @@
       make("div", { "class": "label" }, card, c[0]);
     });
     var statuses = ["pass", "warn", "fail", "error", "skipped"];
-    Plotly.newPlot("chart-test-status", [{ type: "pie", hole: 0.55, sort: false,
+    Plotly.newPlot("chart-test-status", [{ type: "pie", hole: 0.55, sort: false, textposition: "inside",
       labels: statuses, values: statuses.map(function (s) { return byStatus[s] || 0; }),
       marker: { colors: statuses.map(function (s) { return COLORS[s]; }) } }], layout(), CONFIG);
     var perRun = R.invocations.map(function () { return {}; });
