@@ -26,6 +26,9 @@
     var run = R.invocations[i];
     return run ? "#" + (i + 1) + " " + run.command + " " + (run.started_at || "").replace("T", " ").slice(0, 16) : "";
   }
+  function runAxis() {
+    return { title: { text: "run" }, dtick: Math.max(1, Math.ceil(R.invocations.length / 10)) };
+  }
   function layout(extra) {
     var base = { margin: { l: 50, r: 12, t: 10, b: 40 }, font: { size: 11 }, paper_bgcolor: "#fff",
       plot_bgcolor: "#fff", legend: { orientation: "h", y: -0.28 } };
@@ -104,17 +107,17 @@
     Plotly.newPlot("chart-test-trend", statuses.map(function (s) {
       return { type: "bar", name: s, x: runs, y: perRun.map(function (p) { return p[s] || 0; }),
         marker: { color: COLORS[s] }, hovertext: runs.map(function (r) { return runLabel(r - 1); }) };
-    }), layout({ barmode: "stack", xaxis: { title: { text: "run" } } }), CONFIG);
+    }), layout({ barmode: "stack", xaxis: runAxis() }), CONFIG);
     Plotly.newPlot("chart-run-duration", [{ type: "scatter", mode: "lines+markers", x: runs,
       y: R.invocations.map(function (r) { return r.seconds; }),
       text: R.invocations.map(function (_r, i) { return runLabel(i); }),
       marker: { color: R.invocations.map(function (r) { return COLORS[r.status] || "#1f77b4"; }) } }],
-      layout({ xaxis: { title: { text: "run" } }, yaxis: { title: { text: "seconds" } } }), CONFIG);
+      layout({ xaxis: runAxis(), yaxis: { title: { text: "seconds" } } }), CONFIG);
     var marts = values(R.volumes).filter(function (v) { return /marts/.test(v.relation); });
     Plotly.newPlot("chart-volumes", marts.map(function (v) {
       return { type: "scatter", mode: "lines", name: v.relation.split(".").pop().replace(/"/g, ""),
         x: v.counts.map(function (c) { return c[0] + 1; }), y: v.counts.map(function (c) { return c[1]; }) };
-    }), layout({ xaxis: { title: { text: "run" } }, yaxis: { title: { text: "rows" } }, showlegend: false }), CONFIG);
+    }), layout({ xaxis: runAxis(), yaxis: { title: { text: "rows" } }, showlegend: false }), CONFIG);
     var testsOf = {};
     tests.forEach(function (t) { if (t.model) (testsOf[t.model] = testsOf[t.model] || []).push(t.status); });
     var rank = { error: 4, fail: 3, warn: 2, skipped: 1 };
@@ -173,7 +176,7 @@
       text: t.history.map(function (h) { return runLabel(h[0]) + ": " + h[1]; }),
       marker: { size: 10, color: t.history.map(function (h) { return COLORS[h[1]] || "#999"; }) },
       line: { color: "#b0bec5" } }],
-      layout({ xaxis: { title: { text: "run" } }, yaxis: { title: { text: "failing rows" }, rangemode: "tozero" } }), CONFIG);
+      layout({ xaxis: runAxis(), yaxis: { title: { text: "failing rows" }, rangemode: "tozero" } }), CONFIG);
     if (Array.isArray(t.anomaly) && t.anomaly.length) {
       make("h4", {}, box, "Expected band and actual values");
       var metrics = {};
@@ -244,7 +247,7 @@
     Plotly.newPlot("chart-durations", nodes.slice(0, 10).map(function (n) {
       return { type: "scatter", mode: "lines+markers", name: n.name,
         x: n.runs.map(function (r) { return r[0] + 1; }), y: n.runs.map(function (r) { return r[2]; }) };
-    }), layout({ xaxis: { title: { text: "run" } }, yaxis: { title: { text: "seconds" } }, legend: { orientation: "v" } }), CONFIG);
+    }), layout({ xaxis: runAxis(), yaxis: { title: { text: "seconds" } }, legend: { orientation: "v" } }), CONFIG);
     table($("slowest"), ["model", "materialization", "status", "latest", "median before", "rows affected"],
       nodes.slice(0, 25).map(function (n) {
         return [n.name, n.materialization, { badge: n.status }, seconds(n.seconds), seconds(n.median_seconds), n.rows_affected];
