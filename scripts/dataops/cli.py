@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import statistics
 import sys
 import time
 from datetime import date, datetime
@@ -305,6 +306,13 @@ def bench_observability(rounds: int, workdir: Path | None) -> None:
         table.add_row(mode, *(f"{s:.2f}" for s in seconds), f"{result.median(mode):.2f}")
     stdout.print(table)
     click.echo(f"overhead of collection: {result.overhead:+.1%} (median with / median without)")
+    click.echo(
+        f"overhead of collection: {result.paired_overhead:+.1%} (median of the rounds' ratios)"
+    )
+    click.echo(
+        f"recording hook alone: {statistics.median(result.hook_seconds):.2f} s median,"
+        f" {result.hook_share:.1%} of the median build with collection"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
