@@ -97,7 +97,7 @@
             run_id, lit(command), lit(target.name),
             lit(selection | join(' ')), lit(run_started_at), lit(now),
             lit(run_status), lit(dbt_version),
-            results | length, error_count, warn_count,
+            recorded_results | length, error_count, warn_count,
         ] | join(', ') ~ ')'
     ) -%}
     {%- for table_name, rows in [
