@@ -45,9 +45,8 @@
         {%- if node.resource_type == 'source' -%}
             {%- set thresholds = {} -%}
             {%- for level in ['warn_after', 'error_after'] -%}
-                {%- set after = (
-                    node.freshness[level] if node.freshness else none
-                ) -%}
+                {%- set after = node.freshness[level]
+                    if node.freshness else none -%}
                 {%- if after and after.count and after.period -%}
                     {%- do thresholds.update(
                         {level: after.count * seconds[after.period]}
