@@ -11,7 +11,8 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint pytest ci-build docs clean check publish rollback slim-ci
+.PHONY: install demo test lint pytest ci-build docs clean check publish rollback slim-ci \
+	bench-observability
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,8 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dataops ingest --target ci
 	$(CI_ENV) $(BIN)/dataops build --target ci
 	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
+	# docs with column lineage; fails when a model, column, source or macro lacks a description
+	$(CI_ENV) $(BIN)/dataops docs --target ci
 
 test: lint pytest ci-build
 
@@ -59,6 +62,11 @@ rollback: install
 
 slim-ci: install
 	$(BIN)/dataops ci --output build/data-diff.md
+
+# Overhead of the observability collection on dbt build of the real year:
+# builds with and without it, alternating, in build/bench (not part of make test).
+bench-observability: install
+	$(BIN)/dataops bench-observability --rounds 3
 
 clean:
 	rm -rf build target logs

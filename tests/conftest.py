@@ -37,3 +37,37 @@ def fed_inbox(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) 
     inbox = tmp_path_factory.mktemp("fed") / "inbox"
     feed(feeds, inbox, FED_START, FED_END)
     return inbox
+
+
+@pytest.fixture(scope="session")
+def built_days(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) -> dict:
+    """FED_START..FED_END fed, ingested and built on the ci target, and the docs generated.
+
+    Shared by the docs, report and browser tests; read it, never change it.
+    """
+    from dataops import docs
+    from dataops.build import build
+    from dataops.ingest import ingest
+
+    base = tmp_path_factory.mktemp("built")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(ROOT))
+    monkeypatch.setenv("DATAOPS_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("DATAOPS_WAREHOUSE_DIR", str(base / "warehouse"))
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    try:
+        project = Project.discover(ROOT)
+        feed(feeds, project.inbox_dir, FED_START, FED_END)
+        ingest(project, "ci")
+        built = build(project, "ci", artifacts_dir=base / "dbt")
+        outcome = docs.generate(project, "ci", target_dir=base / "dbt" / "target")
+        yield {
+            "project": project,
+            "warehouse": project.warehouse_path("ci"),
+            "target_dir": base / "dbt" / "target",
+            "docs": outcome,
+            "build": built,
+            "base": base,
+        }
+    finally:
+        monkeypatch.undo()

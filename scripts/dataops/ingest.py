@@ -549,10 +549,11 @@ def _ingest_file(
     landed: dict[tuple[str, str], _Landed],
     feed: Feed,
     path: Path,
+    clock: Callable[[Path], datetime] | None = None,
 ) -> FileOutcome:
     sha = sha256_of(path)
     size = path.stat().st_size
-    received_at = _utc_now()
+    received_at = clock(path) if clock else _utc_now()
 
     def outcome(status: str, rows: int | None, reason: str | None, where: str) -> FileOutcome:
         return FileOutcome(
@@ -602,10 +603,14 @@ def ingest(
     project: Project,
     target: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    clock: Callable[[Path], datetime] | None = None,
 ) -> IngestSummary:
     """Take every file waiting in the inbox into the landing zone and log it.
 
     ``progress(done, total)`` is called once before the first file and after each one.
+    ``clock(path)`` gives the time (UTC) a file is logged as received; by default, now.
+    A replay of past days passes the time the source would have sent each file, so that
+    the arrival lag of each day (what ``freshness_anomaly`` checks) is the replayed one.
     """
     feeds = load_feeds(project.models_dir)
     name = target or project.default_target()
@@ -621,7 +626,7 @@ def ingest(
             progress(0, len(pending))
         landed = _landed_files(con)
         for done, (feed, path) in enumerate(pending, start=1):
-            summary.add(_ingest_file(project, con, scratch, landed, feed, path))
+            summary.add(_ingest_file(project, con, scratch, landed, feed, path, clock))
             if progress:
                 progress(done, len(pending))
     return summary

@@ -1,0 +1,97 @@
+{#- Expected band of each metric per period from its trailing window. -#}
+{% macro anomaly_bands(
+    metric_values,
+    sensitivity,
+    training_days,
+    seasonality,
+    min_training_periods,
+    min_relative_change,
+    min_absolute_change,
+    direction
+) -%}
+    {%- if seasonality == 'none' -%}
+        {%- set seasonality = none -%}
+    {%- endif -%}
+    {%- if seasonality not in (none, 'day_of_week') -%}
+        {{ exceptions.raise_compiler_error(
+            "anomaly test: seasonality must be none or 'day_of_week', not "
+            ~ seasonality
+        ) }}
+    {%- endif -%}
+    {%- if direction not in ('both', 'drop', 'spike') -%}
+        {{ exceptions.raise_compiler_error(
+            "anomaly test: direction must be both, drop or spike, not "
+            ~ direction
+        ) }}
+    {%- endif -%}
+    with
+
+    {# Each period against the same metric over its training window. #}
+    trained as (
+        select
+            current_values.metric,
+            current_values.period,
+            current_values.actual,
+            avg(training.actual) as expected,
+            coalesce(stddev_samp(training.actual), 0) as spread,
+            count(training.actual) as training_periods
+        from {{ metric_values }} as current_values
+        inner join {{ metric_values }} as training
+            on
+                current_values.metric = training.metric
+                and training.period < current_values.period
+                and training.period >= {{ dbt.dateadd(
+                    'day', -training_days, 'current_values.period'
+                ) }}
+                {%- if seasonality == 'day_of_week' %}
+                    and {{ day_of_week_number('training.period') }}
+                    = {{ day_of_week_number('current_values.period') }}
+                {%- endif %}
+        group by
+            current_values.metric,
+            current_values.period,
+            current_values.actual
+        having count(training.actual) >= {{ min_training_periods }}
+    ),
+
+    {# The band is the wider of k spreads and the smallest change that counts. #}
+    banded as (
+        select
+            metric,
+            period,
+            actual,
+            expected,
+            training_periods,
+            greatest(
+                {{ sensitivity }} * spread,
+                {{ min_relative_change }} * abs(expected),
+                {{ min_absolute_change }}
+            ) as margin
+        from trained
+    ),
+
+    scored as (
+        select
+            metric,
+            period,
+            expected - margin as expected_lower,
+            expected + margin as expected_upper,
+            actual,
+            expected,
+            training_periods,
+            coalesce(
+                {%- if direction in ('both', 'drop') %}
+                    actual < expected - margin
+                {%- else %}
+                    false
+                {%- endif %}
+                {%- if direction in ('both', 'spike') %}
+                    or actual > expected + margin
+                {%- endif %},
+                false
+            ) as is_anomalous
+        from banded
+    )
+
+    select * from scored
+{%- endmacro %}

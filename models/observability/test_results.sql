@@ -1,0 +1,1 @@
+{{ observability_empty_table('test_results') }}
