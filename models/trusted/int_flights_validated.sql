@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 {%- set rules = [
     {
         'id': 'flights_key_missing',
@@ -27,9 +36,39 @@
     },
 ] -%}
 
-with flights as (
+{#-
+    Incremental: only the rows of files not validated yet are read, with the
+    versions already validated of the keys they send again, so that the
+    latest file still wins; those keys are replaced (delete+insert).
+-#}
+with new_flights as (
     select * from {{ ref('stg_flights__flights') }}
+    {%- if is_incremental() %}
+        where _file_sha256 not in (
+            select distinct _file_sha256 from {{ this }}
+        )
+    {%- endif %}
 ),
+
+{%- if is_incremental() %}
+
+known_versions as (
+    select {{ column_names(ref('stg_flights__flights')) }}
+    from {{ this }}
+    where flight_id in (select flight_id from new_flights)
+),
+
+flights as (
+    select * from new_flights
+    union all
+    select * from known_versions
+),
+{%- else %}
+
+flights as (
+    select * from new_flights
+),
+{%- endif %}
 
 {#
     Latest file wins: a flight sent again in a later file replaces the
@@ -48,7 +87,8 @@ flights_ranked as (
 flights_checked as (
     select
         *,
-        {{ first_failing_rule(rules) }}
+        {{ first_failing_rule(rules) }},
+        {{ processed_at() }} as _processed_at
     from flights_ranked
 )
 

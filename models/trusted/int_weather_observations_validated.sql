@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='observation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 {%- set max_wind = var('max_plausible_wind_speed_mph') -%}
 {%- set rules = [
     {
@@ -27,9 +36,39 @@
     },
 ] -%}
 
-with observations as (
+{#-
+    Incremental: only the rows of files not validated yet are read, with the
+    versions already validated of the keys they send again, so that the
+    latest file still wins; those keys are replaced (delete+insert).
+-#}
+with new_observations as (
     select * from {{ ref('stg_weather__observations') }}
+    {%- if is_incremental() %}
+        where _file_sha256 not in (
+            select distinct _file_sha256 from {{ this }}
+        )
+    {%- endif %}
 ),
+
+{%- if is_incremental() %}
+
+known_versions as (
+    select {{ column_names(ref('stg_weather__observations')) }}
+    from {{ this }}
+    where observation_id in (select observation_id from new_observations)
+),
+
+observations as (
+    select * from new_observations
+    union all
+    select * from known_versions
+),
+{%- else %}
+
+observations as (
+    select * from new_observations
+),
+{%- endif %}
 
 {#
     Latest file wins: an hour sent again in a later file replaces the
@@ -48,7 +87,8 @@ observations_ranked as (
 observations_checked as (
     select
         *,
-        {{ first_failing_rule(rules) }}
+        {{ first_failing_rule(rules) }},
+        {{ processed_at() }} as _processed_at
     from observations_ranked
 )
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from dataops import build as build_module
 from dataops import feed as feed_module
+from dataops import generate as generate_module
 from dataops import ingest as ingest_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
@@ -90,6 +91,47 @@ def _feed(project: Project, start: date | None, end: date | None) -> None:
 def feed(start: date | None, end: date | None) -> None:
     """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
     _feed(Project.discover(), start, end)
+
+
+def _generate(project: Project, plan: generate_module.Plan) -> feed_module.FeedSummary:
+    feeds = load_feeds(project.models_dir)
+    log.info(
+        "generating %s flights (%.2fx the real year): %d copies, %d per year over %d years",
+        f"{plan.flights:,}",
+        plan.scale,
+        plan.replicas,
+        plan.per_year,
+        plan.years,
+    )
+    with _progress() as progress:
+        task = progress.add_task("generate (years)", total=plan.years)
+        summary = generate_module.generate(
+            feeds,
+            project.inbox_dir,
+            plan,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    for source in sorted(summary.files):
+        click.echo(
+            f"{source:<9} {summary.files[source]:>5} files {summary.rows[source]:>11,} rows"
+            f"  -> {project.inbox_dir / source}"
+        )
+    return summary
+
+
+@cli.command()
+@click.option("--flights", type=int, help="Number of flights to generate (e.g. 3367760).")
+@click.option("--scale", type=float, help="Size as a multiple of the real year (e.g. 10).")
+@click.option(
+    "--seed",
+    type=int,
+    default=generate_module.DEFAULT_SEED,
+    show_default=True,
+    help="Seed of the route permutations and of the sample; same seed, same bytes.",
+)
+def generate(flights: int | None, scale: float | None, seed: int) -> None:
+    """Write a deterministic scale-up of the real year into data/inbox/, as daily files."""
+    _generate(Project.discover(), generate_module.plan(flights, scale, seed))
 
 
 @cli.command()
