@@ -51,9 +51,7 @@ def relations(warehouse: Path) -> list[str]:
 def rows_of(warehouse: Path, relation: str) -> list[tuple]:
     """Every row but the watermark, sorted: equal lists mean equal tables (with duplicates)."""
     columns = [
-        row[0]
-        for row in query(warehouse, f"describe {relation}")
-        if row[0] != "_processed_at"
+        row[0] for row in query(warehouse, f"describe {relation}") if row[0] != "_processed_at"
     ]
     rows = query(warehouse, f"select {', '.join(columns)} from {relation}")
     return sorted(rows, key=repr)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import feed as feed_module
 from dataops import generate as generate_module
@@ -252,6 +255,81 @@ def demo(target: str | None) -> None:
     click.echo(f"docs:      {docs_path} (or: dbt docs serve)")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+def _print_bench(results: list[bench_module.ScaleResult]) -> None:
+    table = Table(
+        title="dataops bench (wall seconds; peak memory of the whole process tree)",
+        title_justify="left",
+    )
+    table.add_column("measure")
+    for result in results:
+        table.add_column(f"{result.scale:g}x", justify="right")
+
+    def row(label: str, value: Callable[[bench_module.ScaleResult], str]) -> None:
+        table.add_row(label, *(value(result) for result in results))
+
+    row("flights", lambda r: f"{r.flights:,}")
+    for name, label in (
+        ("generate", "generate"),
+        ("ingest", "ingest"),
+        ("parse", "dbt start-up (parse, partial)"),
+        ("full_build", "full build (models, snapshots)"),
+        ("floor", "floor (same SQL on DuckDB)"),
+    ):
+        row(label, lambda r, name=name: f"{r.seconds(name):.1f}")
+    row("full build / floor", lambda r: f"{r.floor_ratio:.2f}")
+    row("tests (dbt test)", lambda r: f"{r.seconds('tests'):.1f}")
+    row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
+    row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
+    for rank in range(3):
+        row(
+            f"slowest model #{rank + 1}",
+            lambda r, rank=rank: "{} {:.1f}s".format(*r.slowest_models[rank]),
+        )
+    stdout.print(table)
+
+
+@cli.command()
+@click.option(
+    "--scale",
+    "scales",
+    type=float,
+    multiple=True,
+    help="Size as a multiple of the real year (repeatable; default: 1, 10 and 100).",
+)
+@click.option("--target", default="ci", show_default=True, help="dbt target to build.")
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    help="Working folder, emptied per scale (default: build/bench).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="JSON file of the figures (default: <folder>/bench.json).",
+)
+def bench(scales: tuple[float, ...], target: str, folder: Path | None, output: Path | None) -> None:
+    """Time generate, ingest, parse, full build vs its floor, tests and one new day."""
+    project = Project.discover()
+    folder = (folder or project.root / "build" / "bench").resolve()
+    output = output or folder / "bench.json"
+    done: list[bench_module.ScaleResult] = []
+
+    def write(result: bench_module.ScaleResult) -> None:
+        done.append(result)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(bench_module.to_json(done), indent=2) + "\n", encoding="utf-8")
+        _print_bench(done)
+
+    bench_module.bench(project, scales or (1, 10, 100), folder, target, on_result=write)
+    machine = bench_module.machine()
+    click.echo(
+        f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB;"
+        f" duckdb {machine['duckdb']}, dbt-core {machine['dbt-core']}"
+    )
+    click.echo(f"figures: {output}")
 
 
 def main(argv: list[str] | None = None) -> int:

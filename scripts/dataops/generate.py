@@ -92,10 +92,14 @@ def plan(flights: int | None, scale: float | None, seed: int) -> Plan:
     """The plan for ``--flights N`` or ``--scale F`` (exactly one of them)."""
     year_flights = len(load_table("flights"))
     if (flights is None) == (scale is None):
-        raise DataOpsError("give either --flights or --scale", "e.g. --scale 10 or --flights 1000000")
+        raise DataOpsError(
+            "give either --flights or --scale", "e.g. --scale 10 or --flights 1000000"
+        )
     if scale is not None:
         if scale <= 0:
-            raise DataOpsError(f"--scale {scale} is not positive", "give a factor such as 0.1 or 10")
+            raise DataOpsError(
+                f"--scale {scale} is not positive", "give a factor such as 0.1 or 10"
+            )
         flights = round(scale * year_flights)
     assert flights is not None
     if flights < 1:
@@ -167,9 +171,7 @@ def _sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
     return frame.iloc[keep]
 
 
-def _daily_files(
-    frame: pd.DataFrame, spec: Feed, inbox: Path, summary: FeedSummary
-) -> None:
+def _daily_files(frame: pd.DataFrame, spec: Feed, inbox: Path, summary: FeedSummary) -> None:
     frame = frame.assign(_day=pd.to_datetime(frame[["year", "month", "day"]]).dt.date)
     for day, group in frame.groupby("_day", sort=True):
         typed = _typed(group, spec)
@@ -190,7 +192,9 @@ def generate(
     for source in EXTRACT_SOURCES:
         spec = feeds[source]
         frame = _typed(load_table(source), spec)
-        write_atomic(inbox / source / file_name(source, FIRST_DAY, spec.extension), csv_bytes(frame))
+        write_atomic(
+            inbox / source / file_name(source, FIRST_DAY, spec.extension), csv_bytes(frame)
+        )
         summary.add(source, len(frame))
 
     flights = load_table("flights")
@@ -207,9 +211,7 @@ def generate(
             for replica in plan_.copies(year_offset)
         ]
         _daily_files(pd.concat(copies), feeds["flights"], inbox, summary)
-        year_weather = _shift_calendar(
-            weather, year_offset, weather["hour"], observations=True
-        )
+        year_weather = _shift_calendar(weather, year_offset, weather["hour"], observations=True)
         _daily_files(year_weather, feeds["weather"], inbox, summary)
         if progress:
             progress(year_offset + 1, plan_.years)
