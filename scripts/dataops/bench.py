@@ -20,6 +20,7 @@ memory of its whole process tree (sampled) are recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -116,10 +117,8 @@ def _watch(child: subprocess.Popen) -> tuple[int, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            try:
+            with contextlib.suppress(psutil.Error):
                 peak = max(peak, _tree_rss(watched))
-            except psutil.Error:
-                pass
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -101,8 +101,7 @@ def plan(flights: int | None, scale: float | None, seed: int) -> Plan:
                 f"--scale {scale} is not positive", "give a factor such as 0.1 or 10"
             )
         flights = round(scale * year_flights)
-    assert flights is not None
-    if flights < 1:
+    if flights is None or flights < 1:
         raise DataOpsError(f"--flights {flights} is fewer than one flight", "give at least 1")
     return Plan(flights, year_flights, seed)
 
