@@ -1,4 +1,4 @@
-{#- Flight dates whose facts changed since the calling model's last run (or left the facts). -#}
+{#- Flight dates whose facts changed since the model's last run. -#}
 {% macro changed_flight_dates() -%}
     select flight_date
     from {{ ref('fct_flights') }}

@@ -1,4 +1,4 @@
-{#- The columns of a relation, comma separated, in their order (for a union with it). -#}
+{#- The columns of a relation, comma separated, in order. -#}
 {% macro column_names(relation) -%}
     {%- if not execute -%}
         {{ return('*') }}

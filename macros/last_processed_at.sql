@@ -1,4 +1,4 @@
-{#- The latest `_processed_at` of the model being built: rows processed after it are new. -#}
+{#- Latest `_processed_at` of the model being built (its watermark). -#}
 {% macro last_processed_at() -%}
     (
         select

@@ -1,4 +1,4 @@
-{#- True when a version of a reference (SCD2) model opened or closed after a time. -#}
+{#- True when a reference (SCD2) version opened or closed since. -#}
 {% macro references_changed_since(references, since) -%}
     (
         {%- for reference in references %}

@@ -1,4 +1,4 @@
-{#- Keys whose latest version a hard rule rejected: they leave trusted and marts. -#}
+{#- Keys whose latest version a hard rule rejected. -#}
 {% macro rejected_keys(validated, key) -%}
     select {{ key }}
     from {{ validated }}

@@ -42,20 +42,26 @@
     latest file still wins; those keys are replaced (delete+insert).
 -#}
 with new_flights as (
-    select * from {{ ref('stg_flights__flights') }}
+    select staged.*
+    from {{ ref('stg_flights__flights') }} as staged
     {%- if is_incremental() %}
-        where _file_sha256 not in (
-            select distinct _file_sha256 from {{ this }}
+        where staged._file_sha256 not in (
+            select validated._file_sha256 from {{ this }} as validated
         )
     {%- endif %}
 ),
 
-{%- if is_incremental() %}
-
 known_versions as (
-    select {{ column_names(ref('stg_flights__flights')) }}
-    from {{ this }}
-    where flight_id in (select flight_id from new_flights)
+    {%- if is_incremental() %}
+        select {{ column_names(ref('stg_flights__flights')) }}
+        from {{ this }} as validated
+        where validated.flight_id in (
+            select new_flights.flight_id from new_flights
+        )
+    {%- else %}
+        select * from new_flights
+        where false
+    {%- endif %}
 ),
 
 flights as (
@@ -63,12 +69,6 @@ flights as (
     union all
     select * from known_versions
 ),
-{%- else %}
-
-flights as (
-    select * from new_flights
-),
-{%- endif %}
 
 {#
     Latest file wins: a flight sent again in a later file replaces the

@@ -42,20 +42,26 @@
     latest file still wins; those keys are replaced (delete+insert).
 -#}
 with new_observations as (
-    select * from {{ ref('stg_weather__observations') }}
+    select staged.*
+    from {{ ref('stg_weather__observations') }} as staged
     {%- if is_incremental() %}
-        where _file_sha256 not in (
-            select distinct _file_sha256 from {{ this }}
+        where staged._file_sha256 not in (
+            select validated._file_sha256 from {{ this }} as validated
         )
     {%- endif %}
 ),
 
-{%- if is_incremental() %}
-
 known_versions as (
-    select {{ column_names(ref('stg_weather__observations')) }}
-    from {{ this }}
-    where observation_id in (select observation_id from new_observations)
+    {%- if is_incremental() %}
+        select {{ column_names(ref('stg_weather__observations')) }}
+        from {{ this }} as validated
+        where validated.observation_id in (
+            select new_observations.observation_id from new_observations
+        )
+    {%- else %}
+        select * from new_observations
+        where false
+    {%- endif %}
 ),
 
 observations as (
@@ -63,12 +69,6 @@ observations as (
     union all
     select * from known_versions
 ),
-{%- else %}
-
-observations as (
-    select * from new_observations
-),
-{%- endif %}
 
 {#
     Latest file wins: an hour sent again in a later file replaces the

@@ -22,15 +22,13 @@ with validated_flights as (
     select * from {{ ref('int_flights_validated') }}
     where
         rule_id is null
-        {%- if is_incremental() %}
-            and (
-                _processed_at > {{ last_processed_at() }}
-                or {{ references_changed_since(
-                    [ref('trusted_airports'), ref('trusted_planes')],
-                    last_processed_at(),
-                ) }}
+        and {{ if_incremental(
+            '_processed_at > ' ~ last_processed_at()
+            ~ ' or ' ~ references_changed_since(
+                [ref('trusted_airports'), ref('trusted_planes')],
+                last_processed_at(),
             )
-        {%- endif %}
+        ) }}
 ),
 
 airports as (

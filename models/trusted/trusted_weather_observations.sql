@@ -20,9 +20,7 @@ with validated_observations as (
     select * from {{ ref('int_weather_observations_validated') }}
     where
         rule_id is null
-        {%- if is_incremental() %}
-            and _processed_at > {{ last_processed_at() }}
-        {%- endif %}
+        and {{ if_incremental('_processed_at > ' ~ last_processed_at()) }}
 ),
 
 observations as (
