@@ -46,7 +46,7 @@ with new_flights as (
     from {{ ref('stg_flights__flights') }} as staged
     {%- if is_incremental() %}
         where staged._file_sha256 not in (
-            select validated._file_sha256 from {{ this }} as validated
+            select distinct validated._file_sha256 from {{ this }} as validated
         )
     {%- endif %}
 ),
