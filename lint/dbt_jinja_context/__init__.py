@@ -69,6 +69,10 @@ class _Dbt:
         return " || ".join(fields)
 
     @staticmethod
+    def current_timestamp() -> str:
+        return "now()"
+
+    @staticmethod
     def date_trunc(datepart: str, date: str) -> str:
         return f"date_trunc('{datepart}', {date})"
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 {%- set rules = [
     {
         'id': 'flights_key_missing',
@@ -27,8 +36,38 @@
     },
 ] -%}
 
-with flights as (
-    select * from {{ ref('stg_flights__flights') }}
+{#-
+    Incremental: only the rows of files not validated yet are read, with the
+    versions already validated of the keys they send again, so that the
+    latest file still wins; those keys are replaced (delete+insert).
+-#}
+with new_flights as (
+    select staged.*
+    from {{ ref('stg_flights__flights') }} as staged
+    {%- if is_incremental() %}
+        where staged._file_sha256 not in (
+            select distinct validated._file_sha256 from {{ this }} as validated
+        )
+    {%- endif %}
+),
+
+known_versions as (
+    {%- if is_incremental() %}
+        select {{ column_names(ref('stg_flights__flights')) }}
+        from {{ this }} as validated
+        where validated.flight_id in (
+            select new_flights.flight_id from new_flights
+        )
+    {%- else %}
+        select * from new_flights
+        where false
+    {%- endif %}
+),
+
+flights as (
+    select * from new_flights
+    union all
+    select * from known_versions
 ),
 
 {#
@@ -48,7 +87,8 @@ flights_ranked as (
 flights_checked as (
     select
         *,
-        {{ first_failing_rule(rules) }}
+        {{ first_failing_rule(rules) }},
+        {{ processed_at() }} as _processed_at
     from flights_ranked
 )
 

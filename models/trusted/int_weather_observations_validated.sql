@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='observation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 {%- set max_wind = var('max_plausible_wind_speed_mph') -%}
 {%- set rules = [
     {
@@ -27,8 +36,38 @@
     },
 ] -%}
 
-with observations as (
-    select * from {{ ref('stg_weather__observations') }}
+{#-
+    Incremental: only the rows of files not validated yet are read, with the
+    versions already validated of the keys they send again, so that the
+    latest file still wins; those keys are replaced (delete+insert).
+-#}
+with new_observations as (
+    select staged.*
+    from {{ ref('stg_weather__observations') }} as staged
+    {%- if is_incremental() %}
+        where staged._file_sha256 not in (
+            select distinct validated._file_sha256 from {{ this }} as validated
+        )
+    {%- endif %}
+),
+
+known_versions as (
+    {%- if is_incremental() %}
+        select {{ column_names(ref('stg_weather__observations')) }}
+        from {{ this }} as validated
+        where validated.observation_id in (
+            select new_observations.observation_id from new_observations
+        )
+    {%- else %}
+        select * from new_observations
+        where false
+    {%- endif %}
+),
+
+observations as (
+    select * from new_observations
+    union all
+    select * from known_versions
 ),
 
 {#
@@ -48,7 +87,8 @@ observations_ranked as (
 observations_checked as (
     select
         *,
-        {{ first_failing_rule(rules) }}
+        {{ first_failing_rule(rules) }},
+        {{ processed_at() }} as _processed_at
     from observations_ranked
 )
 

@@ -1,6 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
+            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
+            ~ "{% endif %}",
+        ],
+    )
+}}
+
+{#-
+    Incremental: the keys validated since the last run are replaced; a key
+    whose latest version a rule now rejects is deleted (post-hook).
+    A new version of an airport or a plane (they set the arrival time zone
+    and the registered flags) recomputes every flight.
+-#}
 with validated_flights as (
     select * from {{ ref('int_flights_validated') }}
-    where rule_id is null
+    where
+        rule_id is null
+        and {{ if_incremental(
+            '_processed_at > ' ~ last_processed_at()
+            ~ ' or ' ~ references_changed_since(
+                [ref('trusted_airports'), ref('trusted_planes')],
+                last_processed_at(),
+            )
+        ) }}
 ),
 
 airports as (
@@ -100,7 +128,8 @@ flights_completed as (
         ) }} as arrived_at_local,
         _source_file,
         _file_sha256,
-        _ingested_at
+        _ingested_at,
+        {{ processed_at() }} as _processed_at
     from flights_timed
 )
 

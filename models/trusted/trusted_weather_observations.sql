@@ -1,6 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='observation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where observation_id in"
+            ~ " ({{ rejected_keys(ref('int_weather_observations_validated'), 'observation_id') }})"
+            ~ "{% endif %}",
+        ],
+    )
+}}
+
+{#-
+    Incremental: the keys validated since the last run are replaced; a key
+    whose latest version a rule now rejects is deleted (post-hook).
+-#}
 with validated_observations as (
     select * from {{ ref('int_weather_observations_validated') }}
-    where rule_id is null
+    where
+        rule_id is null
+        and {{ if_incremental('_processed_at > ' ~ last_processed_at()) }}
 ),
 
 observations as (
@@ -21,7 +41,8 @@ observations as (
         observed_at_local,
         _source_file,
         _file_sha256,
-        _ingested_at
+        _ingested_at,
+        {{ processed_at() }} as _processed_at
     from validated_observations
 )
 

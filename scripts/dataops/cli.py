@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,11 +17,13 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import ci as ci_module
 from dataops import conventions, observability_bench, report_bench
 from dataops import docs as docs_module
 from dataops import feed as feed_module
+from dataops import generate as generate_module
 from dataops import ingest as ingest_module
 from dataops import publish as publish_module
 from dataops import report as report_module
@@ -97,6 +101,47 @@ def _feed(project: Project, start: date | None, end: date | None) -> None:
 def feed(start: date | None, end: date | None) -> None:
     """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
     _feed(Project.discover(), start, end)
+
+
+def _generate(project: Project, plan: generate_module.Plan) -> feed_module.FeedSummary:
+    feeds = load_feeds(project.models_dir)
+    log.info(
+        "generating %s flights (%.2fx the real year): %d copies, %d per year over %d years",
+        f"{plan.flights:,}",
+        plan.scale,
+        plan.replicas,
+        plan.per_year,
+        plan.years,
+    )
+    with _progress() as progress:
+        task = progress.add_task("generate (years)", total=plan.years)
+        summary = generate_module.generate(
+            feeds,
+            project.inbox_dir,
+            plan,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    for source in sorted(summary.files):
+        click.echo(
+            f"{source:<9} {summary.files[source]:>5} files {summary.rows[source]:>11,} rows"
+            f"  -> {project.inbox_dir / source}"
+        )
+    return summary
+
+
+@cli.command()
+@click.option("--flights", type=int, help="Number of flights to generate (e.g. 3367760).")
+@click.option("--scale", type=float, help="Size as a multiple of the real year (e.g. 10).")
+@click.option(
+    "--seed",
+    type=int,
+    default=generate_module.DEFAULT_SEED,
+    show_default=True,
+    help="Seed of the route permutations and of the sample; same seed, same bytes.",
+)
+def generate(flights: int | None, scale: float | None, seed: int) -> None:
+    """Write a deterministic scale-up of the real year into data/inbox/, as daily files."""
+    _generate(Project.discover(), generate_module.plan(flights, scale, seed))
 
 
 @cli.command()
@@ -486,6 +531,81 @@ def bench_observability(rounds: int, workdir: Path | None) -> None:
         f"recording hook alone: {statistics.median(result.hook_seconds):.2f} s median,"
         f" {result.hook_share:.1%} of the median build with collection"
     )
+
+
+def _print_bench(results: list[bench_module.ScaleResult]) -> None:
+    table = Table(
+        title="dataops bench (wall seconds; peak memory of the whole process tree)",
+        title_justify="left",
+    )
+    table.add_column("measure")
+    for result in results:
+        table.add_column(f"{result.scale:g}x", justify="right")
+
+    def row(label: str, value: Callable[[bench_module.ScaleResult], str]) -> None:
+        table.add_row(label, *(value(result) for result in results))
+
+    row("flights", lambda r: f"{r.flights:,}")
+    for name, label in (
+        ("generate", "generate"),
+        ("ingest", "ingest"),
+        ("parse", "dbt start-up (parse, partial)"),
+        ("full_build", "full build (models, snapshots)"),
+        ("floor", "floor (same SQL on DuckDB)"),
+    ):
+        row(label, lambda r, name=name: f"{r.seconds(name):.1f}")
+    row("full build / floor", lambda r: f"{r.floor_ratio:.2f}")
+    row("tests (dbt test)", lambda r: f"{r.seconds('tests'):.1f}")
+    row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
+    row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
+    for rank in range(3):
+        row(
+            f"slowest model #{rank + 1}",
+            lambda r, rank=rank: "{} {:.1f}s".format(*r.slowest_models[rank]),
+        )
+    stdout.print(table)
+
+
+@cli.command()
+@click.option(
+    "--scale",
+    "scales",
+    type=float,
+    multiple=True,
+    help="Size as a multiple of the real year (repeatable; default: 1, 10 and 100).",
+)
+@click.option("--target", default="ci", show_default=True, help="dbt target to build.")
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    help="Working folder, emptied per scale (default: build/bench).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="JSON file of the figures (default: <folder>/bench.json).",
+)
+def bench(scales: tuple[float, ...], target: str, folder: Path | None, output: Path | None) -> None:
+    """Time generate, ingest, parse, full build vs its floor, tests and one new day."""
+    project = Project.discover()
+    folder = (folder or project.root / "build" / "bench").resolve()
+    output = output or folder / "bench.json"
+    done: list[bench_module.ScaleResult] = []
+
+    def write(result: bench_module.ScaleResult) -> None:
+        done.append(result)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(bench_module.to_json(done), indent=2) + "\n", encoding="utf-8")
+        _print_bench(done)
+
+    bench_module.bench(project, scales or (1, 10, 100), folder, target, on_result=write)
+    machine = bench_module.machine()
+    click.echo(
+        f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB;"
+        f" duckdb {machine['duckdb']}, dbt-core {machine['dbt-core']}"
+    )
+    click.echo(f"figures: {output}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,34 @@
+{#-
+    The calendar spans the configured years, widened to the flights' dates
+    (generated data runs over several years).
+-#}
+{%- set calendar_start = var('calendar_start_date') -%}
+{%- set calendar_end = var('calendar_end_date') -%}
+{%- set flights = ref('trusted_flights') -%}
+{%- if execute and adapter.get_relation(
+    database=flights.database,
+    schema=flights.schema,
+    identifier=flights.identifier,
+) is not none -%}
+    {%- set bounds = run_query(
+        'select cast(min(flight_date) as ' ~ dbt.type_string() ~ '),'
+        ~ ' cast(max(flight_date) as ' ~ dbt.type_string() ~ ')'
+        ~ ' from ' ~ flights
+    ).rows[0] -%}
+    {%- if bounds[0] is not none and bounds[0] < calendar_start -%}
+        {%- set calendar_start = bounds[0] -%}
+    {%- endif -%}
+    {%- if bounds[1] is not none and bounds[1] > calendar_end -%}
+        {%- set calendar_end = bounds[1] -%}
+    {%- endif -%}
+{%- endif %}
+
 with days as (
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('calendar_start_date') ~ "' as date)",
+        "cast('" ~ calendar_start ~ "' as date)",
         dbt.dateadd(
-            'day', 1, "cast('" ~ var('calendar_end_date') ~ "' as date)"
+            'day', 1, "cast('" ~ calendar_end ~ "' as date)"
         ),
     ) }}
 ),

@@ -1,16 +1,51 @@
-with flights as (
-    select * from {{ ref('trusted_flights') }}
-),
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
+            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
+            ~ "{% endif %}",
+        ],
+    )
+}}
 
-weather as (
+{#-
+    Incremental: the flights trusted since the last run, and the flights of
+    the hours whose weather at the origin arrived since, are replaced; a key
+    whose latest version a rule now rejects is deleted (post-hook).
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
+with weather as (
     select
         airport_id,
         observed_at,
         temperature_fahrenheit,
         wind_speed_mph,
         visibility_miles,
-        precipitation_inches
+        precipitation_inches,
+        _processed_at
     from {{ ref('trusted_weather_observations') }}
+),
+
+flights as (
+    select * from {{ ref('trusted_flights') }}
+    {%- if is_incremental() %}
+        where
+            _processed_at > {{ last_processed_at() }}
+            or exists (
+                select 1 as has_new_weather
+                from weather
+                where
+                    weather._processed_at > {{ last_processed_at() }}
+                    and weather.airport_id = trusted_flights.origin_airport_id
+                    and weather.observed_at = {{ dbt.date_trunc(
+                        'hour', 'trusted_flights.scheduled_departure_at'
+                    ) }}
+            )
+    {%- endif %}
 ),
 
 {# Weather at the origin in the hour of the scheduled departure (UTC). #}
@@ -63,7 +98,8 @@ final as (
         scheduled_arrival_at,
         scheduled_arrival_at_local,
         arrived_at,
-        arrived_at_local
+        arrived_at_local,
+        {{ processed_at() }} as _processed_at
     from flights_joined_to_weather
 )
 

@@ -1,5 +1,36 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
+            ~ " (select flight_id from {{ ref('fct_flights') }}"
+            ~ " where is_cancelled or is_diverted)"
+            ~ " or flight_id in"
+            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
+            ~ "{% endif %}",
+        ],
+    )
+}}
+
+{#-
+    Incremental: the flights whose facts changed since the last run are
+    replaced; a new version of a plane recomputes every flight; flights now
+    cancelled, diverted or rejected leave (post-hook).
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
+-- depends_on: {{ ref('trusted_planes') }}
 with flights as (
     select * from {{ ref('fct_flights') }}
+    {%- if is_incremental() %}
+        where
+            _processed_at > {{ last_processed_at() }}
+            or {{ references_changed_since(
+                [ref('trusted_planes')], last_processed_at()
+            ) }}
+    {%- endif %}
 ),
 
 planes as (
@@ -48,7 +79,8 @@ features as (
         dates.is_weekend,
         flights.is_arrival_delayed,
         flights.flight_date,
-        flights.scheduled_departure_at
+        flights.scheduled_departure_at,
+        {{ processed_at() }} as _processed_at
     from flights
     inner join dates
         on flights.flight_date = dates.date_id

@@ -1,3 +1,6 @@
+{#- A view: the split is a filter on the features, nothing to store twice. -#}
+{{ config(materialized='view') }}
+
 with features as (
     select * from {{ ref('ml_delay_features') }}
 ),

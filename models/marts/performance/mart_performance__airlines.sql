@@ -1,5 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='month_start_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: the months with a flight changed since the last run are
+    recomputed whole (delete+insert). A new version of an airline (its name)
+    recomputes every month.
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
+-- depends_on: {{ ref('trusted_airlines') }}
 with flights as (
     select * from {{ ref('fct_flights') }}
+    {%- if is_incremental() %}
+        where
+            (
+                {{ dbt.date_trunc('month', 'flight_date') }} in (
+                    select {{ dbt.date_trunc('month', 'flight_date') }}
+                    from ({{ changed_flight_dates() }}) as changed_dates
+                )
+                or {{ references_changed_since(
+                    [ref('trusted_airlines')], last_processed_at()
+                ) }}
+            )
+    {%- endif %}
 ),
 
 airlines as (
@@ -32,7 +60,8 @@ performance_joined_to_airlines as (
         performance_by_airline_month.average_departure_delay_minutes,
         performance_by_airline_month.average_arrival_delay_minutes,
         cast(performance_by_airline_month.flight_month as date)
-            as month_start_date
+            as month_start_date,
+        {{ processed_at() }} as _processed_at
     from performance_by_airline_month
     inner join airlines
         on performance_by_airline_month.airline_id = airlines.airline_id

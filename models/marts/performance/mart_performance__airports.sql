@@ -1,7 +1,25 @@
 {%- set delay_threshold_minutes = var('delay_threshold_minutes') -%}
 
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: the days with a flight changed since the last run are
+    recomputed whole (delete+insert).
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
 with flights as (
     select * from {{ ref('fct_flights') }}
+    {%- if is_incremental() %}
+        where
+            flight_date in ({{ changed_flight_dates() }})
+    {%- endif %}
 ),
 
 {# Departures from each New York airport, per day. #}
@@ -36,7 +54,8 @@ final as (
         cancellation_rate,
         average_departure_delay_minutes,
         average_arrival_delay_minutes,
-        flight_date
+        flight_date,
+        {{ processed_at() }} as _processed_at
     from performance_by_origin_day
 )
 

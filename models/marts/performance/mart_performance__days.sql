@@ -1,5 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='flight_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: the days with a flight changed since the last run are
+    recomputed whole (delete+insert).
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
 with flights as (
     select * from {{ ref('fct_flights') }}
+    {%- if is_incremental() %}
+        where
+            flight_date in ({{ changed_flight_dates() }})
+    {%- endif %}
 ),
 
 dates as (
@@ -31,7 +49,8 @@ performance_joined_to_dates as (
         performance_by_day.average_arrival_delay_minutes,
         dates.day_of_week_number,
         dates.is_weekend,
-        performance_by_day.flight_date
+        performance_by_day.flight_date,
+        {{ processed_at() }} as _processed_at
     from performance_by_day
     inner join dates
         on performance_by_day.flight_date = dates.date_id

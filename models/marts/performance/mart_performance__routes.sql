@@ -1,5 +1,26 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='month_start_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    Incremental: the months with a flight changed since the last run are
+    recomputed whole (delete+insert).
+-#}
+-- depends_on: {{ ref('int_flights_validated') }}
 with flights as (
     select * from {{ ref('fct_flights') }}
+    {%- if is_incremental() %}
+        where
+            {{ dbt.date_trunc('month', 'flight_date') }} in (
+                select {{ dbt.date_trunc('month', 'flight_date') }}
+                from ({{ changed_flight_dates() }}) as changed_dates
+            )
+    {%- endif %}
 ),
 
 performance_by_route_month as (
@@ -30,7 +51,8 @@ final as (
         cancellation_rate,
         average_departure_delay_minutes,
         average_arrival_delay_minutes,
-        cast(flight_month as date) as month_start_date
+        cast(flight_month as date) as month_start_date,
+        {{ processed_at() }} as _processed_at
     from performance_by_route_month
 )
 

@@ -1,0 +1,11 @@
+{#- Latest `_processed_at` of the model being built (its watermark). -#}
+{% macro last_processed_at() -%}
+    (
+        select
+            coalesce(
+                max(_processed_at),
+                cast('1900-01-01' as {{ dbt.type_timestamp() }})
+            ) as last_processed_at
+        from {{ this }}
+    )
+{%- endmacro %}

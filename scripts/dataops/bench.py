@@ -1,0 +1,319 @@
+"""The benchmark: the pipeline on generated data at several scales, side by side with its floor.
+
+For each scale, in its own folder (``build/bench/x<scale>/``):
+
+1. ``dataops generate`` writes the scaled-up years; the last day's flights and
+   weather files are held back;
+2. ``dataops ingest`` lands the rest;
+3. dbt's fixed start-up: ``dbt parse`` once to write the manifest, then again
+   with partial parsing (the figure reported);
+4. the full build: ``dbt build`` of every model and snapshot (tests apart),
+   then the tests (``dbt test``);
+5. the floor: the same compiled SQL (from dbt's manifest, in the order dbt
+   ran it) executed directly on DuckDB, on a copy of the warehouse taken
+   before the build, with the same settings;
+6. one new day: the held-back files are ingested and built (incremental).
+
+Every step runs as a child process; its wall time and the peak resident
+memory of its whole process tree (sampled) are recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from dataops.errors import DataOpsError
+from dataops.project import Project
+
+log = logging.getLogger(__name__)
+
+SAMPLE_SECONDS = 0.1
+GIB = 1024**3
+BUILD_WITHOUT_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
+@dataclass
+class Step:
+    """One measured step: wall time and peak memory of its process tree."""
+
+    name: str
+    seconds: float
+    peak_bytes: int
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    flights: int
+    steps: dict[str, Step] = field(default_factory=dict)
+    slowest_models: list[tuple[str, float]] = field(default_factory=list)
+
+    def seconds(self, name: str) -> float:
+        return self.steps[name].seconds
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.seconds("full_build") / self.seconds("floor")
+
+    @property
+    def new_day_share(self) -> float:
+        return self.seconds("new_day_build") / self.seconds("full_build")
+
+    @property
+    def peak_bytes(self) -> int:
+        return max(step.peak_bytes for step in self.steps.values())
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def measure(
+    name: str, command: Sequence[str], env: dict[str, str], cwd: Path, output: Path
+) -> Step:
+    """Run ``command`` (its output to ``output``); wall time and peak RSS of its process tree."""
+    log.debug("%s: %s", name, " ".join(command))
+    started = time.monotonic()
+    with output.open("wb") as sink:
+        child = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=sink, stderr=sink)
+        code = _watch(child)
+    seconds = time.monotonic() - started
+    if code[0] != 0:
+        raise DataOpsError(
+            f"benchmark step {name} failed (exit {code[0]}): {' '.join(command)}",
+            f"read its output in {output}",
+        )
+    log.info("%-15s %7.1f s  peak %.2f GiB  (output: %s)", name, seconds, code[1] / GIB, output)
+    return Step(name, seconds, code[1])
+
+
+def _watch(child: subprocess.Popen) -> tuple[int, int]:
+    """Wait for ``child``; its exit code and the peak RSS of its process tree."""
+    peak = 0
+    watched = psutil.Process(child.pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, _tree_rss(watched))
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = child.wait()
+    done.set()
+    sampler.join()
+    return code, peak
+
+
+def _hold_back_last_day(inbox: Path, held: Path) -> list[str]:
+    """Move the last day's flights and weather files out of the inbox."""
+    names = []
+    for source in ("flights", "weather"):
+        files = sorted((inbox / source).iterdir())
+        last = files[-1]
+        (held / source).mkdir(parents=True, exist_ok=True)
+        last.rename(held / source / last.name)
+        names.append(last.name)
+    return names
+
+
+def _slowest_models(target_dir: Path, count: int = 3) -> list[tuple[str, float]]:
+    results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
+    timings = [
+        (result["unique_id"].split(".")[-1], float(result["execution_time"]))
+        for result in results["results"]
+    ]
+    return sorted(timings, key=lambda item: -item[1])[:count]
+
+
+def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> None:
+    """Execute the compiled SQL of the last build's nodes directly, in dbt's order.
+
+    Views and tables are created with ``create or replace``; a snapshot's first
+    run is its select with the SCD2 columns added. Tests are not run.
+    """
+    manifest = json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
+    results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(warehouse))
+    try:
+        for name, value in settings.items():
+            con.execute(f"set {name} = '{value}'")
+        for result in results["results"]:
+            node = manifest["nodes"].get(result["unique_id"])
+            if node is None or node["resource_type"] not in ("model", "snapshot"):
+                continue
+            relation = f"{node['schema']}.{node['alias'] or node['name']}"
+            con.execute(f"create schema if not exists {node['schema']}")
+            sql = node["compiled_code"]
+            if node["resource_type"] == "snapshot":
+                updated_at = node["config"]["updated_at"]
+                sql = (
+                    f"select *, md5(cast({updated_at} as varchar)) as dbt_scd_id,"
+                    f" {updated_at} as dbt_updated_at, {updated_at} as dbt_valid_from,"
+                    f" cast(null as timestamp) as dbt_valid_to from ({sql}) as snapshot_rows"
+                )
+            kind = "view" if node["config"]["materialized"] == "view" else "table"
+            con.execute(f"drop view if exists {relation}")
+            con.execute(f"drop table if exists {relation}")
+            con.execute(f"create {kind} {relation} as {sql}")
+    finally:
+        con.close()
+
+
+def _duckdb_settings(project: Project, target: str) -> dict[str, str]:
+    settings = dict(project.profile()["outputs"][target].get("settings") or {})
+    return {name: str(value) for name, value in settings.items()}
+
+
+def bench_scale(
+    project: Project,
+    scale: float,
+    folder: Path,
+    target: str = "ci",
+    seed: int | None = None,
+) -> ScaleResult:
+    """Every step of the benchmark for one scale, in ``folder`` (emptied first)."""
+    from dataops.generate import DEFAULT_SEED, plan
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    data, warehouse_dir, artifacts = folder / "data", folder / "warehouse", folder / "dbt"
+    env = {
+        **os.environ,
+        "DATAOPS_PROJECT_DIR": str(project.root),
+        "DATAOPS_DATA_DIR": str(data),
+        "DATAOPS_WAREHOUSE_DIR": str(warehouse_dir),
+        "DBT_TARGET": target,
+    }
+    dataops = [sys.executable, "-m", "dataops.cli"]
+    dbt = [str(Path(sys.executable).with_name("dbt"))]
+    dbt_args = [
+        "--project-dir",
+        str(project.root),
+        "--profiles-dir",
+        str(project.root),
+        "--target",
+        target,
+        "--target-path",
+        str(artifacts / "target"),
+        "--log-path",
+        str(artifacts / "logs"),
+    ]
+    plan_ = plan(None, scale, seed if seed is not None else DEFAULT_SEED)
+    result = ScaleResult(scale, plan_.flights)
+
+    logs = folder / "logs"
+    logs.mkdir(parents=True)
+
+    def step(name: str, command: Sequence[str]) -> None:
+        result.steps[name] = measure(name, command, env, project.root, logs / f"{name}.log")
+
+    step("generate", [*dataops, "generate", "--scale", str(scale)])
+    _hold_back_last_day(data / "inbox", folder / "held")
+    step("ingest", [*dataops, "ingest", "--target", target])
+    warehouse = warehouse_dir / f"{target}.duckdb"
+    # Same file name, same catalog name: the compiled SQL names "<target>".<schema>.<table>.
+    before_build = folder / "floor" / warehouse.name
+    before_build.parent.mkdir()
+    shutil.copy(warehouse, before_build)
+    step("parse_full", [*dbt, "parse", "--no-partial-parse", *dbt_args])
+    step("parse", [*dbt, "parse", *dbt_args])
+    step("full_build", [*dbt, "build", *BUILD_WITHOUT_TESTS, *dbt_args])
+    result.slowest_models = _slowest_models(artifacts / "target")
+    shutil.copytree(artifacts / "target", folder / "full_build_target")
+    step("tests", [*dbt, "test", *dbt_args])
+    floor_args = [str(folder / "full_build_target"), str(before_build), target]
+    step("floor", [sys.executable, "-m", "dataops.bench", *floor_args])
+    before_build.unlink()
+    for source in ("flights", "weather"):
+        for path in (folder / "held" / source).iterdir():
+            path.rename(data / "inbox" / source / path.name)
+    step("new_day_ingest", [*dataops, "ingest", "--target", target])
+    step("new_day_build", [*dbt, "build", *BUILD_WITHOUT_TESTS, *dbt_args])
+    return result
+
+
+def machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    from importlib.metadata import version
+
+    return {
+        "cpu": cpu,
+        "cores": psutil.cpu_count(logical=True),
+        "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt-core": version("dbt-core"),
+        "dbt-duckdb": version("dbt-duckdb"),
+    }
+
+
+def bench(
+    project: Project,
+    scales: Sequence[float],
+    folder: Path,
+    target: str = "ci",
+    on_result: Callable[[ScaleResult], None] | None = None,
+) -> list[ScaleResult]:
+    results = []
+    for scale in scales:
+        result = bench_scale(project, scale, folder / f"x{scale:g}", target)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results
+
+
+def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
+    return {
+        "machine": machine(),
+        "scales": [
+            {
+                "scale": result.scale,
+                "flights": result.flights,
+                "steps": {name: asdict(step) for name, step in result.steps.items()},
+                "full_build_over_floor": round(result.floor_ratio, 3),
+                "new_day_over_full_build": round(result.new_day_share, 4),
+                "peak_gib": round(result.peak_bytes / GIB, 3),
+                "slowest_models": result.slowest_models,
+            }
+            for result in results
+        ],
+    }
+
+
+if __name__ == "__main__":
+    # Child process of the benchmark's floor step: target dir, warehouse copy, dbt target.
+    _target_dir, _warehouse, _target = sys.argv[1:4]
+    run_floor(Path(_target_dir), Path(_warehouse), _duckdb_settings(Project.discover(), _target))
