@@ -12,7 +12,7 @@ LINT_DIR := $(CURDIR)/build/lint
 export PATH := $(BIN):$(PATH)
 
 .PHONY: install demo test lint pytest ci-build docs clean check publish rollback slim-ci \
-	bench-observability
+	bench bench-observability
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ slim-ci: install
 # builds with and without it, alternating, in build/bench (not part of make test).
 bench-observability: install
 	$(BIN)/dataops bench-observability --rounds 3
+
+# The performance benchmark on generated data (not part of make test): 1x and 10x.
+bench: install
+	$(BIN)/dataops bench --scale 1 --scale 10
 
 clean:
 	rm -rf build target logs
