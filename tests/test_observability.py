@@ -345,6 +345,7 @@ def test_source_freshness_is_recorded(replay: dict) -> None:
         ("airlines", "airlines"),
         ("airports", "airports"),
         ("flights", "flights"),
+        ("ingestion", "ingested_files"),
         ("planes", "planes"),
         ("weather", "observations"),
     ]

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 CI_SANDBOX = "ci"
 SAMPLE_ROWS = 5
+# Stamped with the build time on every row an incremental model (re)computes: it
+# differs between any two builds, so it says nothing about what a change does.
+BUILD_STAMP_COLUMNS = frozenset({"_processed_at"})
 
 
 @dataclass
@@ -119,7 +122,9 @@ def diff_mart(
     diff.removed = con.execute(
         f"select count(*) from {old} as o anti join {new} as n on {joined}"
     ).fetchall()[0][0]
-    compared = [c for c in new_columns if c in old_columns and c not in key]
+    compared = [
+        c for c in new_columns if c in old_columns and c not in key and c not in BUILD_STAMP_COLUMNS
+    ]
     if not compared:
         return diff
     differs = {c: f"n.{_quote(c)} is distinct from o.{_quote(c)}" for c in compared}

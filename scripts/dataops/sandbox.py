@@ -44,8 +44,9 @@ COPY = "copy"
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names of catalogs and files the sandbox target cannot take.
 RESERVED = frozenset({"prod", "candidate", "ci", "memory", "system", "temp", "main"})
-# Schemas of prod not exposed in a sandbox: dbt's stored test failures.
-SKIPPED_SCHEMAS = ("test_failures",)
+# Schemas of prod not exposed in a sandbox: its failing rows are its own, and so is
+# its run history (the observability hook writes its own tables in the sandbox).
+SKIPPED_SCHEMAS = ("test_failures", "observability")
 
 
 @dataclass(frozen=True)
