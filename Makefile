@@ -11,7 +11,7 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint pytest ci-build docs clean
+.PHONY: install install-spark demo test lint pytest ci-build spark-cluster-test docs clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# The Spark extra (dbt-spark, pyspark: about 630 MB), for the tests and the Spark targets.
+SPARK_INSTALLED := $(VENV)/.installed-spark
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK_INSTALLED)
+
+install-spark: $(SPARK_INSTALLED)
 
 demo: install
 	$(BIN)/dataops demo
@@ -33,7 +41,7 @@ lint: install
 	DATAOPS_DATA_DIR=$(LINT_DIR)/data DATAOPS_WAREHOUSE_DIR=$(LINT_DIR)/warehouse \
 		$(BIN)/sqlfluff lint --processes 2 models snapshots macros data_tests
 
-pytest: install
+pytest: install-spark
 	$(BIN)/pytest
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.
@@ -46,6 +54,19 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
 
 test: lint pytest ci-build
+
+# The spark_cluster target on a local standalone cluster (master, worker, Thrift
+# server from the pyspark wheel), on the first week of 2013; the cluster is
+# stopped whatever the outcome.
+CLUSTER_DIR := $(CURDIR)/build/spark-cluster
+CLUSTER_ENV := DATAOPS_DATA_DIR=$(CLUSTER_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CLUSTER_DIR)/warehouse
+spark-cluster-test: install-spark
+	rm -rf $(CLUSTER_DIR)
+	$(CLUSTER_ENV) $(BIN)/dataops feed --start 2013-01-01 --end 2013-01-07
+	$(CLUSTER_ENV) $(BIN)/dataops ingest --target spark_cluster
+	$(CLUSTER_ENV) $(BIN)/dataops spark-cluster start
+	$(CLUSTER_ENV) $(BIN)/dataops build --target spark_cluster; \
+		status=$$?; $(CLUSTER_ENV) $(BIN)/dataops spark-cluster stop; exit $$status
 
 clean:
 	rm -rf build target logs

@@ -17,6 +17,7 @@ from rich.table import Table
 from dataops import build as build_module
 from dataops import feed as feed_module
 from dataops import ingest as ingest_module
+from dataops import spark_cluster
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -142,23 +143,26 @@ def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary
 
 
 def _print_build(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
-    warehouse = project.warehouse_path(target)
+    name, output = project.output(target)
+    where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
+    relations = [rel for names in build_module.SOURCE_RELATIONS.values() for rel in names]
+    counts = build_module.relation_rows(project, name, relations)
     table = Table(
-        title=f"rows per zone ({warehouse}); reconciles: staging = trusted + quarantine",
+        title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
         title_justify="left",
     )
     table.add_column("source")
     for zone in build_module.ZONE_COLUMNS:
         table.add_column(zone, justify="right")
     table.add_column("reconciles")
-    for rows in build_module.source_rows(warehouse):
+    for rows in build_module.source_rows(project.warehouse_path(name), counts):
         table.add_row(
             rows.source,
             *(f"{getattr(rows, zone):,}" for zone in build_module.ZONE_COLUMNS),
             "yes" if rows.reconciles else "NO",
         )
     stdout.print(table)
-    marts = build_module.table_rows(warehouse, build_module.MART_RELATIONS)
+    marts = build_module.relation_rows(project, name, build_module.MART_RELATIONS)
     for relation, count in marts.items():
         click.echo(f"{relation:<32} {count:>9,} rows")
     click.echo(f"tests: {outcome.tests_line}")
@@ -168,10 +172,16 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
 @click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
 @click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
-def build(target: str | None, select: tuple[str, ...], full_refresh: bool) -> None:
+@click.option(
+    "--ingestion-log-of",
+    help="Spark targets: build from the files another target ingested (its log).",
+)
+def build(
+    target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
+) -> None:
     """dbt build for a target, then the rows per zone and the test counts."""
     project = Project.discover()
-    outcome = build_module.build(project, target, select, full_refresh)
+    outcome = build_module.build(project, target, select, full_refresh, ingestion_log_of)
     _print_build(project, target, outcome)
 
 
@@ -210,6 +220,28 @@ def demo(target: str | None) -> None:
     click.echo(f"docs:      {docs_path} (or: dbt docs serve)")
     click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+
+
+@cli.group(name="spark-cluster")
+def spark_cluster_group() -> None:
+    """A local standalone Spark cluster (master, worker, Thrift server) for spark_cluster."""
+
+
+@spark_cluster_group.command(name="start")
+def spark_cluster_start() -> None:
+    """Start the cluster from the pyspark wheel; returns once the Thrift server listens."""
+    with stderr.status("starting Spark master, worker and Thrift server"):
+        cluster = spark_cluster.start(Project.discover())
+    click.echo(f"master:  {cluster.master_url}")
+    click.echo(f"thrift:  localhost:{cluster.thrift_port} (target spark_cluster)")
+    click.echo(f"logs:    {cluster.folder}")
+
+
+@spark_cluster_group.command(name="stop")
+def spark_cluster_stop() -> None:
+    """Stop the processes spark-cluster start recorded."""
+    stopped = spark_cluster.stop(Project.discover())
+    click.echo(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
 def main(argv: list[str] | None = None) -> int:
