@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataops.build import build
+from dataops.build import build, spark_session
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
@@ -100,9 +100,7 @@ def duckdb_marts(warehouse: Path) -> dict[str, tuple[int, str]]:
 
 def spark_marts() -> dict[str, tuple[int, str]]:
     """Checksums on the Spark session dbt-spark left running in this process."""
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.getActiveSession()
+    spark = spark_session()
     assert spark is not None, "dbt-spark (method session) left no Spark session"
     result = {}
     for row in spark.sql("show tables in marts").collect():

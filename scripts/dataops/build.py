@@ -237,6 +237,20 @@ def table_rows(warehouse: Path, relations: Sequence[str]) -> dict[str, int]:
         con.close()
 
 
+def spark_session():  # -> pyspark.sql.SparkSession | None (pyspark is optional)
+    """The Spark session dbt-spark (method session) started in this process, if any.
+
+    dbt runs nodes in worker threads, where the session is active; from the
+    main thread it is found as the process's default session.
+    """
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is None:
+        return None
+    return SparkSession.builder.getOrCreate()
+
+
 def spark_table_rows(project: Project, target: str, relations: Sequence[str]) -> dict[str, int]:
     """Row counts of named relations on a Spark target.
 
@@ -245,9 +259,7 @@ def spark_table_rows(project: Project, target: str, relations: Sequence[str]) ->
     """
     _name, output = project.output(target)
     if output.get("method") == "session":
-        from pyspark.sql import SparkSession
-
-        spark = SparkSession.getActiveSession()
+        spark = spark_session()
         if spark is None:
             raise DataOpsError(
                 f"no Spark session for target {target}", "run dataops build --target " + target
