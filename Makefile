@@ -64,8 +64,8 @@ spark-cluster-test: install-spark
 	rm -rf $(CLUSTER_DIR)
 	$(CLUSTER_ENV) $(BIN)/dataops feed --start 2013-01-01 --end 2013-01-07
 	$(CLUSTER_ENV) $(BIN)/dataops ingest --target spark_cluster
-	$(CLUSTER_ENV) $(BIN)/dataops spark-cluster start
-	$(CLUSTER_ENV) $(BIN)/dataops build --target spark_cluster; \
+	$(CLUSTER_ENV) $(BIN)/dataops spark-cluster start \
+		&& $(CLUSTER_ENV) $(BIN)/dataops build --target spark_cluster; \
 		status=$$?; $(CLUSTER_ENV) $(BIN)/dataops spark-cluster stop; exit $$status
 
 clean:

@@ -1,4 +1,4 @@
-{#- Versions (SCD2 rows) of a reference register, as its snapshot holds them. -#}
+{#- Versions (SCD2 rows) of a reference register, as its snapshot has them. -#}
 {#-
     snapshot_name: the snapshot of the register (DuckDB);
     source_name, table_name: its source; landed_model: its landing model;
