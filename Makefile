@@ -11,8 +11,8 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install demo test lint pytest ci-build docs clean check publish rollback slim-ci \
-	bench bench-observability
+.PHONY: install install-spark demo test lint pytest ci-build docs clean check publish \
+	rollback slim-ci bench bench-observability spark-cluster-test
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# The Spark extra (dbt-spark, pyspark: about 630 MB), for the tests and the Spark targets.
+SPARK_INSTALLED := $(VENV)/.installed-spark
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK_INSTALLED)
+
+install-spark: $(SPARK_INSTALLED)
 
 demo: install
 	$(BIN)/dataops demo
@@ -34,7 +42,7 @@ lint: install
 	DATAOPS_DATA_DIR=$(LINT_DIR)/data DATAOPS_WAREHOUSE_DIR=$(LINT_DIR)/warehouse \
 		$(BIN)/sqlfluff lint --processes 2 models snapshots macros data_tests
 
-pytest: install
+pytest: install-spark
 	$(BIN)/pytest
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.
@@ -71,6 +79,19 @@ bench-observability: install
 # The performance benchmark on generated data (not part of make test): 1x and 10x.
 bench: install
 	$(BIN)/dataops bench --scale 1 --scale 10
+
+# The spark_cluster target on a local standalone cluster (master, worker, Thrift
+# server from the pyspark wheel), on the first week of 2013; the cluster is
+# stopped whatever the outcome.
+CLUSTER_DIR := $(CURDIR)/build/spark-cluster
+CLUSTER_ENV := DATAOPS_DATA_DIR=$(CLUSTER_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CLUSTER_DIR)/warehouse
+spark-cluster-test: install-spark
+	rm -rf $(CLUSTER_DIR)
+	$(CLUSTER_ENV) $(BIN)/dataops feed --start 2013-01-01 --end 2013-01-07
+	$(CLUSTER_ENV) $(BIN)/dataops ingest --target spark_cluster
+	$(CLUSTER_ENV) $(BIN)/dataops spark-cluster start \
+		&& $(CLUSTER_ENV) $(BIN)/dataops build --target spark_cluster; \
+		status=$$?; $(CLUSTER_ENV) $(BIN)/dataops spark-cluster stop; exit $$status
 
 clean:
 	rm -rf build target logs

@@ -2,13 +2,19 @@
 {#- Use inside a select grouped by the mart's grain, over fct_flights rows. -#}
 {% macro flight_performance_measures() -%}
     count(*) as scheduled_flights,
-    sum(case when is_cancelled then 1 else 0 end) as cancelled_flights,
-    sum(case when is_diverted then 1 else 0 end) as diverted_flights,
-    sum(
-        case when not is_cancelled and not is_diverted then 1 else 0 end
+    {#- Counts are cast to bigint: DuckDB sums integers into hugeint. -#}
+    cast(
+        sum(case when is_cancelled then 1 else 0 end) as bigint
+    ) as cancelled_flights,
+    cast(
+        sum(case when is_diverted then 1 else 0 end) as bigint
+    ) as diverted_flights,
+    cast(
+        sum(case when not is_cancelled and not is_diverted then 1 else 0 end)
+        as bigint
     ) as completed_flights,
-    sum(
-        case when not is_arrival_delayed then 1 else 0 end
+    cast(
+        sum(case when not is_arrival_delayed then 1 else 0 end) as bigint
     ) as on_time_arrivals,
     cast(
         sum(case when not is_arrival_delayed then 1 else 0 end) as double

@@ -1,6 +1,8 @@
 {#- on-run-end hook: records the invocation into schema observability. -#}
 {% macro record_observability(results) -%}
-    {%- if not execute or not var('observability_enabled', true) -%}
+    {#- The history tables are DuckDB's (models/observability is DuckDB only). -#}
+    {%- if not execute or not var('observability_enabled', true)
+        or target.type != 'duckdb' -%}
         {{ return('') }}
     {%- endif -%}
     {%- do observability_ensure_tables() -%}

@@ -45,10 +45,11 @@ def _stock(project: Project, fed_inbox: Path, *sources: str) -> None:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
+    """The landed and rejected files; the log's Parquet copy (``_ingestion/``) follows the log."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.relative_to(folder).parts[0] != "_ingestion"
     }
 
 
@@ -166,6 +167,27 @@ def test_refed_days_are_recorded_as_duplicates_only(project_env: Project, fed_in
         assert str(earlier.received_at) in outcome.reason
     statuses = [row["status"] for row in _log(project_env)]
     assert statuses.count("landed") == statuses.count("duplicate") == 9
+
+
+def test_log_copy_for_spark_equals_the_log(project_env: Project, fed_inbox: Path) -> None:
+    _stock(project_env, fed_inbox)
+    ingest(project_env)
+    _stock(project_env, fed_inbox)
+    ingest(project_env)
+
+    export = project_env.log_export_path()
+    assert export.parent == project_env.landing_dir / "_ingestion" / "dev"
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        cursor = con.execute(
+            f"select * replace (cast(received_at as timestamp) as received_at) "
+            f"from '{export}' order by received_at, original_name"
+        )
+        names = [column[0] for column in cursor.description]
+        copied = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert copied == _log(project_env)
+    assert len(copied) == 18
+    assert not [path for path in export.parent.iterdir() if path.name.endswith(".tmp")]
 
 
 def test_empty_inbox_changes_nothing(project_env: Project, fed_inbox: Path) -> None:

@@ -1,5 +1,7 @@
 {#- Lists the columns added, removed or retyped since the last recorded run. -#}
 {% test schema_change(model) -%}
+    {#- The run history is recorded on DuckDB targets only. -#}
+    {{ config(enabled=(target.type == 'duckdb')) }}
     {%- set history = adapter.get_relation(
         database=model.database,
         schema='observability',

@@ -4,7 +4,7 @@ with validated_airline_versions as (
 ),
 
 airline_versions as (
-    select * exclude (rule_id, reason)
+    select {{ star_except(['rule_id', 'reason']) }}
     from validated_airline_versions
 )
 

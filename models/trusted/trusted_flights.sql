@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='flight_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -46,6 +46,7 @@ class DbtOutcome:
     failed_nodes: list[FailedNode] = field(default_factory=list)
     # every node that ran (models, tests, snapshots), in the order dbt reported them
     executed: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
     # seconds dbt spent running nodes (parsing excluded)
     elapsed: float = 0.0
 
@@ -151,6 +152,7 @@ def run_dbt(
         else:
             outcome.models[status] += 1
         outcome.executed.append(node.unique_id)
+        outcome.statuses[node.unique_id] = status
         if status in ("fail", "error"):
             outcome.failures.append(f"{node.unique_id}: {node_result.message}")
             failing = getattr(node_result, "failures", None)
@@ -165,10 +167,25 @@ def build(
     target: str | None = None,
     select: Sequence[str] = (),
     full_refresh: bool = False,
+    ingestion_log_of: str | None = None,
     artifacts_dir: Path | None = None,
 ) -> DbtOutcome:
-    """``dbt build`` for a target; raises DataOpsError when a node fails."""
+    """``dbt build`` for a target; raises DataOpsError when a node fails.
+
+    ``ingestion_log_of`` (Spark targets) reads the ingestion log of another
+    target, to build from the files it ingested; by default a target reads
+    its own.
+    """
+    name, output = project.output(target)
+    log_of = ingestion_log_of or name
+    if output["type"] != "duckdb" and not project.log_export_path(log_of).is_file():
+        raise DataOpsError(
+            f"no ingestion log for target {log_of} at {project.log_export_path(log_of)}",
+            f"run dataops ingest --target {log_of} first",
+        )
     command = ["build"]
+    if ingestion_log_of:
+        command += ["--vars", f"{{ingestion_log_target: {ingestion_log_of}}}"]
     if select:
         command += ["--select", *select]
     if full_refresh:
@@ -250,10 +267,66 @@ def table_rows(warehouse: Path, relations: Sequence[str]) -> dict[str, int]:
         con.close()
 
 
-def source_rows(warehouse: Path) -> list[SourceRows]:
-    """Rows of each source in each zone, for the reconciliation staging = trusted + quarantine."""
+def spark_session():  # -> pyspark.sql.SparkSession | None (pyspark is optional)
+    """The Spark session dbt-spark (method session) started in this process, if any.
+
+    dbt runs nodes in worker threads, where the session is active; from the
+    main thread it is found as the process's default session.
+    """
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is None:
+        return None
+    return SparkSession.builder.getOrCreate()
+
+
+def spark_table_rows(project: Project, target: str, relations: Sequence[str]) -> dict[str, int]:
+    """Row counts of named relations on a Spark target.
+
+    Method session: the Spark session dbt-spark started in this process (a
+    build ran just before); method thrift: a connection to the Thrift server.
+    """
+    _name, output = project.output(target)
+    if output.get("method") == "session":
+        spark = spark_session()
+        if spark is None:
+            raise DataOpsError(
+                f"no Spark session for target {target}", "run dataops build --target " + target
+            )
+        return {relation: spark.table(relation).count() for relation in relations}
+    from pyhive import hive
+
+    con = hive.connect(
+        host=output["host"], port=int(output.get("port", 10000)), username=output.get("user")
+    )
+    try:
+        cursor = con.cursor()
+        counts = {}
+        for relation in relations:
+            cursor.execute(f"select count(*) from {relation}")
+            counts[relation] = int(cursor.fetchall()[0][0])
+        return counts
+    finally:
+        con.close()
+
+
+def relation_rows(project: Project, target: str | None, relations: Sequence[str]) -> dict[str, int]:
+    """Row counts of named relations on a target, whichever its engine."""
+    name, output = project.output(target)
+    if output["type"] == "duckdb":
+        return table_rows(project.warehouse_path(name), relations)
+    return spark_table_rows(project, name, relations)
+
+
+def source_rows(warehouse: Path, counts: dict[str, int] | None = None) -> list[SourceRows]:
+    """Rows of each source in each zone, for the reconciliation staging = trusted + quarantine.
+
+    ``counts`` (from ``relation_rows``) replaces reading the DuckDB ``warehouse``.
+    """
     relations = [relation for names in SOURCE_RELATIONS.values() for relation in names]
-    counts = table_rows(warehouse, relations)
+    if counts is None:
+        counts = table_rows(warehouse, relations)
     return [
         SourceRows(source, *(counts[relation] for relation in names))
         for source, names in SOURCE_RELATIONS.items()

@@ -20,7 +20,7 @@ from rich.table import Table
 from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import ci as ci_module
-from dataops import conventions, observability_bench, report_bench
+from dataops import conventions, observability_bench, report_bench, spark_cluster
 from dataops import docs as docs_module
 from dataops import feed as feed_module
 from dataops import generate as generate_module
@@ -204,23 +204,26 @@ def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary
 
 
 def _print_build(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
-    warehouse = project.warehouse_path(target)
+    name, output = project.output(target)
+    where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
+    relations = [rel for names in build_module.SOURCE_RELATIONS.values() for rel in names]
+    counts = build_module.relation_rows(project, name, relations)
     table = Table(
-        title=f"rows per zone ({warehouse}); reconciles: staging = trusted + quarantine",
+        title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
         title_justify="left",
     )
     table.add_column("source")
     for zone in build_module.ZONE_COLUMNS:
         table.add_column(zone, justify="right")
     table.add_column("reconciles")
-    for rows in build_module.source_rows(warehouse):
+    for rows in build_module.source_rows(project.warehouse_path(name), counts):
         table.add_row(
             rows.source,
             *(f"{getattr(rows, zone):,}" for zone in build_module.ZONE_COLUMNS),
             "yes" if rows.reconciles else "NO",
         )
     stdout.print(table)
-    marts = build_module.table_rows(warehouse, build_module.MART_RELATIONS)
+    marts = build_module.relation_rows(project, name, build_module.MART_RELATIONS)
     for relation, count in marts.items():
         click.echo(f"{relation:<32} {count:>9,} rows")
     click.echo(f"tests: {outcome.tests_line}")
@@ -230,11 +233,17 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
 @click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
 @click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
-def build(target: str | None, select: tuple[str, ...], full_refresh: bool) -> None:
+@click.option(
+    "--ingestion-log-of",
+    help="Spark targets: build from the files another target ingested (its log).",
+)
+def build(
+    target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
+) -> None:
     """dbt build for a target, then the rows per zone and the test counts."""
     _refuse_prod(target, "build")
     project = Project.discover()
-    outcome = build_module.build(project, target, select, full_refresh)
+    outcome = build_module.build(project, target, select, full_refresh, ingestion_log_of)
     _print_build(project, target, outcome)
 
 
@@ -606,6 +615,28 @@ def bench(scales: tuple[float, ...], target: str, folder: Path | None, output: P
         f" duckdb {machine['duckdb']}, dbt-core {machine['dbt-core']}"
     )
     click.echo(f"figures: {output}")
+
+
+@cli.group(name="spark-cluster")
+def spark_cluster_group() -> None:
+    """A local standalone Spark cluster (master, worker, Thrift server) for spark_cluster."""
+
+
+@spark_cluster_group.command(name="start")
+def spark_cluster_start() -> None:
+    """Start the cluster from the pyspark wheel; returns once the Thrift server listens."""
+    with stderr.status("starting Spark master, worker and Thrift server"):
+        cluster = spark_cluster.start(Project.discover())
+    click.echo(f"master:  {cluster.master_url}")
+    click.echo(f"thrift:  localhost:{cluster.thrift_port} (target spark_cluster)")
+    click.echo(f"logs:    {cluster.folder}")
+
+
+@spark_cluster_group.command(name="stop")
+def spark_cluster_stop() -> None:
+    """Stop the processes spark-cluster start recorded."""
+    stopped = spark_cluster.stop(Project.discover())
+    click.echo(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,8 +10,10 @@ declares (``models/landing/<source>/_<source>__sources.yml``), then:
 - rejected: moved (never deleted) to ``landing/_rejected/<source>/`` with a
   ``.reason.txt`` beside it, and logged with the reason.
 
-The log is the table ``landing.ingested_files`` of the target's DuckDB file;
-its ``landed_path`` is relative to the data folder. A file is logged and
+The log is the table ``landing.ingested_files`` of the target's DuckDB file
+(for a Spark target, a DuckDB file holding only the log), copied after every
+run to ``landing/_ingestion/<target>/ingested_files.parquet`` for Spark; its
+``landed_path`` is relative to the data folder. A file is logged and
 removed from the inbox only once its landed copy is complete, so an
 interrupted run is finished by the next one: a landing file that is complete
 but not logged yet is recognised by its SHA-256 and logged.
@@ -463,6 +465,25 @@ def _record(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> None:
 # moving files
 
 
+def export_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Write the whole log as Parquet to ``path`` (temporary file, then rename).
+
+    The table stays the one record of what was ingested; the Parquet copy is
+    rewritten after every run so that an engine without access to the DuckDB
+    file (Spark) reads the same log. ``received_at`` is written as a UTC
+    instant (Parquet ``isAdjustedToUTC``), which Spark reads as a timestamp.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".{path.name}.tmp"
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(
+        f"copy (select * replace (cast(received_at as timestamptz) as received_at) "
+        f"from {LOG_TABLE} order by received_at, file_id) "
+        f"to {_sql_string(str(temp))} (format parquet)"
+    )
+    temp.replace(path)
+
+
 def inbox_files(project: Project, feeds: dict[str, Feed]) -> list[tuple[Feed, Path]]:
     """The files waiting in the inbox, by source then name; hidden files are not ready yet."""
     pending = []
@@ -629,4 +650,5 @@ def ingest(
             summary.add(_ingest_file(project, con, scratch, landed, feed, path, clock))
             if progress:
                 progress(done, len(pending))
+        export_log(con, project.log_export_path(name))
     return summary

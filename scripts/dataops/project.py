@@ -76,15 +76,18 @@ class Project:
     def profile(self) -> dict:
         """The rendered ``nycflights`` profile of ``profiles.yml`` (env_var resolved)."""
         path = self.root / "profiles.yml"
-        template = jinja2.Template(path.read_text(encoding="utf-8"))
+        environment = jinja2.Environment()
+        # dbt's filter that keeps a rendered number a number (YAML parses it as one here).
+        environment.filters["as_number"] = lambda value: value
+        template = environment.from_string(path.read_text(encoding="utf-8"))
         rendered = template.render(env_var=_env_var)
         return yaml.safe_load(rendered)["nycflights"]
 
     def default_target(self) -> str:
         return str(self.profile()["target"])
 
-    def warehouse_path(self, target: str | None = None) -> Path:
-        """The DuckDB file of a dbt target, as ``profiles.yml`` declares it."""
+    def output(self, target: str | None = None) -> tuple[str, dict]:
+        """The name and settings of a dbt target of ``profiles.yml``."""
         profile = self.profile()
         name = target or str(profile["target"])
         outputs = profile["outputs"]
@@ -93,8 +96,29 @@ class Project:
                 f"unknown target {name!r}",
                 f"choose one of {', '.join(sorted(outputs))} (profiles.yml)",
             )
-        path = Path(outputs[name]["path"])
+        return name, outputs[name]
+
+    def engine(self, target: str | None = None) -> str:
+        """The dbt adapter type of a target: ``duckdb`` or ``spark``."""
+        return str(self.output(target)[1]["type"])
+
+    def warehouse_path(self, target: str | None = None) -> Path:
+        """The DuckDB file of a target: its warehouse, or its ingestion log.
+
+        A DuckDB target keeps the ingestion log in its warehouse file; a target
+        on another engine (Spark) keeps it in ``<warehouse>/<target>.duckdb``,
+        a DuckDB file that holds only the log.
+        """
+        name, output = self.output(target)
+        if output["type"] != "duckdb":
+            return self.warehouse_dir / f"{name}.duckdb"
+        path = Path(output["path"])
         return path if path.is_absolute() else self.root / path
+
+    def log_export_path(self, target: str | None = None) -> Path:
+        """The Parquet copy of a target's ingestion log, which Spark targets read."""
+        name, _output = self.output(target)
+        return self.landing_dir / "_ingestion" / name / "ingested_files.parquet"
 
 
 def _env_var(name: str, default: str | None = None) -> str:

@@ -37,11 +37,13 @@ dates as (
     select
         cast(date_day as date) as date_id,
         {{ dbt.date_trunc('month', 'date_day') }} as month_start_date,
-        extract(year from date_day) as year_number,
-        extract(quarter from date_day) as quarter_number,
-        extract(month from date_day) as month_number,
-        extract(day from date_day) as day_of_month,
-        {{ day_of_week_number('date_day') }} as day_of_week_number,
+        cast(extract(year from date_day) as bigint) as year_number,
+        cast(extract(quarter from date_day) as bigint) as quarter_number,
+        cast(extract(month from date_day) as bigint) as month_number,
+        cast(extract(day from date_day) as bigint) as day_of_month,
+        cast(
+            {{ day_of_week_number('date_day') }} as bigint
+        ) as day_of_week_number,
         {{ day_of_week_number('date_day') }} in (6, 7) as is_weekend
     from days
 ),

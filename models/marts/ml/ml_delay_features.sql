@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='flight_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -63,14 +63,17 @@ features as (
         flights.origin_airport_id,
         flights.destination_airport_id,
         flights.distance_miles,
-        extract(hour from flights.scheduled_departure_at_local)
-            as scheduled_departure_hour_local,
+        cast(
+            extract(hour from flights.scheduled_departure_at_local) as bigint
+        ) as scheduled_departure_hour_local,
         dates.month_number,
         dates.day_of_week_number,
         planes.seat_count,
         planes.engine_count,
-        extract(year from flights.flight_date) - planes.manufactured_year
-            as plane_age_years,
+        cast(
+            extract(year from flights.flight_date) - planes.manufactured_year
+            as bigint
+        ) as plane_age_years,
         flights.origin_temperature_fahrenheit,
         flights.origin_wind_speed_mph,
         flights.origin_visibility_miles,

@@ -2,7 +2,7 @@
 
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -28,13 +28,13 @@ performance_by_origin_day as (
         origin_airport_id,
         flight_date,
         {{ flight_performance_measures() }},
-        sum(
+        cast(sum(
             case
                 when departure_delay_minutes <= {{ delay_threshold_minutes }}
                     then 1
                 else 0
             end
-        ) as on_time_departures
+        ) as bigint) as on_time_departures
     from flights
     group by 1, 2
 ),

@@ -1,5 +1,7 @@
 with source as (
-    select * from {{ ref('snapshot_airlines') }}
+    {{ reference_versions(
+        'snapshot_airlines', 'airlines', 'airlines', 'ldg_airlines__airlines', 'carrier'
+    ) }}
 ),
 
 renamed as (

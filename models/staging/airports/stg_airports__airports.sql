@@ -1,5 +1,7 @@
 with source as (
-    select * from {{ ref('snapshot_airports') }}
+    {{ reference_versions(
+        'snapshot_airports', 'airports', 'airports', 'ldg_airports__airports', 'faa'
+    ) }}
 ),
 
 renamed as (

@@ -1,5 +1,7 @@
 with source as (
-    select * from {{ ref('snapshot_planes') }}
+    {{ reference_versions(
+        'snapshot_planes', 'planes', 'planes', 'ldg_planes__planes', 'tailnum'
+    ) }}
 ),
 
 renamed as (
