@@ -28,6 +28,7 @@ import duckdb
 import pytest
 
 from dataops.build import build, spark_session
+from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
@@ -91,6 +92,7 @@ def duckdb_marts(warehouse: Path) -> dict[str, tuple[int, str]]:
                     "where table_schema = 'marts' and table_name = ? order by column_name",
                     [table],
                 ).fetchall()
+                if name not in BUILD_STAMP_COLUMNS
             ]
             sql = f"select {', '.join(columns)} from marts.{table}"
             result[table] = checksum(con.execute(sql).fetchall())
@@ -108,7 +110,11 @@ def spark_marts() -> dict[str, tuple[int, str]]:
         if row.isTemporary:
             continue
         table = row.tableName
-        columns = sorted(spark.table(f"marts.{table}").columns)
+        columns = sorted(
+            name
+            for name in spark.table(f"marts.{table}").columns
+            if name not in BUILD_STAMP_COLUMNS
+        )
         frame = spark.sql(f"select {', '.join(columns)} from marts.{table}")
         result[table] = checksum(tuple(r) for r in frame.toLocalIterator())
     return result
