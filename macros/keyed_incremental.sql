@@ -1,4 +1,4 @@
-{#- The materialization of the models kept incrementally by key (delete+insert). -#}
+{#- Materialization of the models kept incrementally by key. -#}
 {% macro keyed_incremental() -%}
     {#-
         delete+insert on DuckDB. dbt-spark has no delete+insert, and its merge

@@ -1,6 +1,6 @@
 {#- on-run-end hook: records the invocation into schema observability. -#}
 {% macro record_observability(results) -%}
-    {#- The history tables are DuckDB's (models/observability is DuckDB only). -#}
+    {#- The history tables exist on DuckDB targets only. -#}
     {%- if not execute or not var('observability_enabled', true)
         or target.type != 'duckdb' -%}
         {{ return('') }}

@@ -10,7 +10,7 @@
     min_absolute_change=0,
     direction='both'
 ) -%}
-    {#- The scoring SQL is DuckDB's (generate_series, its catalog): DuckDB only. -#}
+    {#- Scored with DuckDB's SQL (generate_series): DuckDB targets only. -#}
     {{ config(
         enabled=(target.type == 'duckdb'),
         fail_calc='coalesce(sum(case when is_anomalous then 1 else 0 end), 0)'

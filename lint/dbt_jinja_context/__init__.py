@@ -9,7 +9,8 @@ its `library_path` in `.sqlfluff`, adds the rest:
 - `adapter.dispatch`: resolved to the project's `duckdb__` (else `default__`)
   macro, as dbt does on DuckDB;
 - `execute`: false, as while dbt parses the project, so a macro that queries
-  the warehouse renders its parse-time placeholder instead.
+  the warehouse renders its parse-time placeholder instead;
+- `target`: the default target, `dev` on DuckDB.
 
 The exact lint (CI) uses the dbt templater, which compiles with dbt itself.
 """
@@ -23,6 +24,15 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 execute = False
+
+
+class _Target:
+    """The profile's default target, as dbt's `target` shows it."""
+
+    name = "dev"
+    type = "duckdb"
+    schema = "main"
+    database = "dev"
 
 
 class _Dbt:
@@ -108,3 +118,4 @@ class _Adapter:
 
 dbt = _Dbt()
 adapter = _Adapter()
+target = _Target()
