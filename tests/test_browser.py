@@ -105,6 +105,7 @@ def test_report_renders_offline_and_filters(browser: Watched, report_file: Path)
 
     # test results: the filter narrows the table, a click shows the test's history
     page.click("#tabs button[data-page=tests]")
+    page.wait_for_selector("#tests-table tbody tr")
     total = page.locator("#tests-table tbody tr").count()
     assert total == len(payload["tests"])
     page.fill("#test-search", "not_null_fct_flights")
@@ -121,6 +122,7 @@ def test_report_renders_offline_and_filters(browser: Watched, report_file: Path)
     browser.shot("report-tests")
 
     page.click("#tabs button[data-page=samples]")
+    page.wait_for_selector("#samples .sample, #samples .empty")
     assert page.locator("#samples .sample").count() >= 1
     browser.shot("report-failed-rows")
     page.click("#tabs button[data-page=performance]")
@@ -130,6 +132,7 @@ def test_report_renders_offline_and_filters(browser: Watched, report_file: Path)
 
     # lineage: every node drawn; a click keeps its upstream lit and shows its status
     page.click("#tabs button[data-page=lineage]")
+    page.wait_for_selector("#lineage-graph .dag-node")
     assert page.locator("#lineage-graph .dag-node").count() == len(payload["lineage"]["nodes"])
     page.click(".dag-node[data-id='model.nycflights.fct_flights']")
     assert "fct_flights" in page.inner_text("#lineage-detail h3")

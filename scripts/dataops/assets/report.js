@@ -312,7 +312,12 @@
     if (!drawn[name]) { drawn[name] = true; pages[name](); }
   }
   Array.prototype.forEach.call(document.querySelectorAll("#tabs button"), function (b) {
-    b.addEventListener("click", function () { location.hash = b.getAttribute("data-page"); });
+    // draw the page at once; the hash keeps it across reloads and in links
+    b.addEventListener("click", function () {
+      var name = b.getAttribute("data-page");
+      show(name);
+      location.hash = name;
+    });
   });
   window.addEventListener("hashchange", function () { show(location.hash.slice(1)); });
   var first = R.invocations[0], last = R.invocations[R.invocations.length - 1];
