@@ -36,52 +36,9 @@
     },
 ] -%}
 
-{#-
-    Incremental: only the rows of files not validated yet are read, with the
-    versions already validated of the keys they send again, so that the
-    latest file still wins; those keys are replaced (delete+insert).
--#}
-with new_flights as (
-    select staged.*
-    from {{ ref('stg_flights__flights') }} as staged
-    {%- if is_incremental() %}
-        where staged._file_sha256 not in (
-            select distinct validated._file_sha256 from {{ this }} as validated
-        )
-    {%- endif %}
-),
-
-known_versions as (
-    {%- if is_incremental() %}
-        select {{ column_names(ref('stg_flights__flights')) }}
-        from {{ this }} as validated
-        where validated.flight_id in (
-            select new_flights.flight_id from new_flights
-        )
-    {%- else %}
-        select * from new_flights
-        where false
-    {%- endif %}
-),
-
-flights as (
-    select * from new_flights
-    union all
-    select * from known_versions
-),
-
-{#
-    Latest file wins: a flight sent again in a later file replaces the
-    earlier row.
-#}
-flights_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by flight_id
-            order by _ingested_at desc, _file_sha256 desc
-        ) as version_rank
-    from flights
+{#- Incremental: see ranked_versions (latest file wins). -#}
+with flights_ranked as (
+    {{ ranked_versions(ref('stg_flights__flights'), 'flight_id') }}
 ),
 
 flights_checked as (

@@ -36,52 +36,9 @@
     },
 ] -%}
 
-{#-
-    Incremental: only the rows of files not validated yet are read, with the
-    versions already validated of the keys they send again, so that the
-    latest file still wins; those keys are replaced (delete+insert).
--#}
-with new_observations as (
-    select staged.*
-    from {{ ref('stg_weather__observations') }} as staged
-    {%- if is_incremental() %}
-        where staged._file_sha256 not in (
-            select distinct validated._file_sha256 from {{ this }} as validated
-        )
-    {%- endif %}
-),
-
-known_versions as (
-    {%- if is_incremental() %}
-        select {{ column_names(ref('stg_weather__observations')) }}
-        from {{ this }} as validated
-        where validated.observation_id in (
-            select new_observations.observation_id from new_observations
-        )
-    {%- else %}
-        select * from new_observations
-        where false
-    {%- endif %}
-),
-
-observations as (
-    select * from new_observations
-    union all
-    select * from known_versions
-),
-
-{#
-    Latest file wins: an hour sent again in a later file replaces the
-    earlier row.
-#}
-observations_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by observation_id
-            order by _ingested_at desc, _file_sha256 desc
-        ) as version_rank
-    from observations
+{#- Incremental: see ranked_versions (latest file wins). -#}
+with observations_ranked as (
+    {{ ranked_versions(ref('stg_weather__observations'), 'observation_id') }}
 ),
 
 observations_checked as (

@@ -1,0 +1,47 @@
+{#- The versions to validate of a keyed source, ranked latest file first. -#}
+{#-
+    Incremental: only the rows of files not validated yet are read, with the
+    versions already validated of the keys they send again, so that the
+    latest file still wins; the caller's delete+insert replaces those keys.
+    A full build reads every staged row.
+-#}
+{% macro ranked_versions(staged, key) -%}
+    with new_rows as (
+        select staged.*
+        from {{ staged }} as staged
+        {%- if is_incremental() %}
+            where staged._file_sha256 not in (
+                select distinct validated._file_sha256
+                from {{ this }} as validated
+            )
+        {%- endif %}
+    ),
+
+    known_versions as (
+        {%- if is_incremental() %}
+            select {{ column_names(staged) }}
+            from {{ this }} as validated
+            where validated.{{ key }} in (
+                select new_rows.{{ key }} from new_rows
+            )
+        {%- else %}
+            select * from new_rows
+            where false
+        {%- endif %}
+    ),
+
+    versions as (
+        select * from new_rows
+        union all
+        select * from known_versions
+    )
+
+    {#- Latest file wins: a key sent again in a later file replaces it. #}
+    select
+        *,
+        row_number() over (
+            partition by {{ key }}
+            order by _ingested_at desc, _file_sha256 desc
+        ) as version_rank
+    from versions
+{%- endmacro %}

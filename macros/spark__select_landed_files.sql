@@ -1,0 +1,55 @@
+{#- Spark: the landed files through a temporary view, typed as declared. -#}
+{#-
+    The files are read through a temporary view with the declared schema
+    (a Hadoop glob `{a,b}` lists the files to read only); the file's SHA-256
+    is its name, joined to the ingestion log for the lineage columns.
+-#}
+{% macro spark__select_landed_files(
+    source_name, columns, file_format, landed_paths, ingestion_log
+) -%}
+    {%- set file_names = [] -%}
+    {%- for path in landed_paths -%}
+        {%- do file_names.append(path.split('/')[-1]) -%}
+    {%- endfor -%}
+    {%- set view = 'landed_' ~ source_name -%}
+    {%- set create_view -%}
+        create or replace temporary view {{ view }} (
+            {%- for column in columns %}
+            {{ column.name }} {{ landing_type(column.data_type) }}
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        )
+        using {{ 'csv' if file_format == 'csv' else 'json' }}
+        options (
+            path '{{ var("data_dir") }}/landing/{{ source_name }}/
+                {{- file_names[0] if file_names | length == 1
+                    else '{' ~ file_names | join(',') ~ '}' }}',
+            {%- if file_format == 'csv' %}
+            header 'true',
+            quote '"',
+            escape '"',
+            {%- endif %}
+            mode 'FAILFAST'
+        )
+    {%- endset -%}
+    {%- do run_query(create_view) -%}
+    select
+        {%- for column in columns %}
+        file_rows.{{ column.name }},
+        {%- endfor %}
+        files.original_name as _source_file,
+        files.sha256 as _file_sha256,
+        files.received_at as _ingested_at
+    from (
+        select
+            *,
+            regexp_extract(input_file_name(), '([0-9a-f]{64})[.][a-z]+$', 1)
+                as file_sha256
+        from {{ view }}
+    ) as file_rows
+    inner join {{ ingestion_log }} as files
+        on
+            file_rows.file_sha256 = files.sha256
+            and files.source = '{{ source_name }}'
+            and files.status = 'landed'
+{%- endmacro %}
