@@ -1,8 +1,8 @@
-{#- A filter that applies on incremental runs only (`true` otherwise). -#}
-{% macro if_incremental(condition) -%}
+{#- A filter that applies on incremental runs only (`otherwise` else). -#}
+{% macro if_incremental(condition, otherwise='true') -%}
     {%- if is_incremental() -%}
         ({{ condition }})
     {%- else -%}
-        true
+        {{ otherwise }}
     {%- endif -%}
 {%- endmacro %}

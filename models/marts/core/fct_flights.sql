@@ -30,22 +30,51 @@ with weather as (
     from {{ ref('trusted_weather_observations') }}
 ),
 
+new_weather as (
+    select
+        airport_id,
+        observed_at
+    from weather
+    where {{ if_incremental(
+        '_processed_at > ' ~ last_processed_at(), otherwise='false'
+    ) }}
+),
+
+{#
+    The flights of the hours whose weather arrived since (none on a full
+    build) are read apart, union all rather than `or`, and bounded by those
+    hours, so that the scan of the trusted flights skips the other blocks.
+#}
 flights as (
     select * from {{ ref('trusted_flights') }}
-    {%- if is_incremental() %}
-        where
-            _processed_at > {{ last_processed_at() }}
-            or exists (
-                select 1 as has_new_weather
-                from weather
-                where
-                    weather._processed_at > {{ last_processed_at() }}
-                    and weather.airport_id = trusted_flights.origin_airport_id
-                    and weather.observed_at = {{ dbt.date_trunc(
-                        'hour', 'trusted_flights.scheduled_departure_at'
-                    ) }}
-            )
-    {%- endif %}
+    where {{ if_incremental('_processed_at > ' ~ last_processed_at()) }}
+    union all
+    select earlier_flights.*
+    from {{ ref('trusted_flights') }} as earlier_flights
+    where
+        {{ if_incremental(
+            'earlier_flights._processed_at <= ' ~ last_processed_at(),
+            otherwise='false',
+        ) }}
+        and earlier_flights.scheduled_departure_at >= (
+            select min(new_weather.observed_at) as weather_starts_at
+            from new_weather
+        )
+        and earlier_flights.scheduled_departure_at < (
+            select {{ dbt.dateadd(
+                'hour', 1, 'max(new_weather.observed_at)'
+            ) }} as weather_ends_at
+            from new_weather
+        )
+        and exists (
+            select 1 as has_new_weather
+            from new_weather
+            where
+                new_weather.airport_id = earlier_flights.origin_airport_id
+                and new_weather.observed_at = {{ dbt.date_trunc(
+                    'hour', 'earlier_flights.scheduled_departure_at'
+                ) }}
+        )
 ),
 
 {# Weather at the origin in the hour of the scheduled departure (UTC). #}
