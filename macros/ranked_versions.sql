@@ -5,7 +5,13 @@
     latest file still wins; the caller's delete+insert replaces those keys.
     A full build reads every staged row.
 -#}
-{% macro ranked_versions(staged, key) -%}
+{#-
+    `bounded_by`: a column the key determines (the same key never has two
+    values of it): the known versions are read between its least and
+    greatest value among the new rows (or where it is null), so the scan
+    skips the other blocks of rows.
+-#}
+{% macro ranked_versions(staged, key, bounded_by=none) -%}
     with new_rows as (
         select staged.*
         from {{ staged }} as staged
@@ -21,9 +27,31 @@
         {%- if is_incremental() %}
             select {{ column_names(staged) }}
             from {{ this }} as validated
-            where validated.{{ key }} in (
-                select new_rows.{{ key }} from new_rows
-            )
+            where
+                validated.{{ key }} in (
+                    select new_rows.{{ key }} from new_rows
+                )
+                {%- if bounded_by %}
+                    and validated.{{ bounded_by }} >= (
+                        select min(new_rows.{{ bounded_by }}) as lowest
+                        from new_rows
+                    )
+                    and validated.{{ bounded_by }} <= (
+                        select max(new_rows.{{ bounded_by }}) as highest
+                        from new_rows
+                    )
+                {%- endif %}
+            {%- if bounded_by %}
+                {#- apart, not `or`: an `or` would scan every block #}
+                union all
+                select {{ column_names(staged) }}
+                from {{ this }} as validated
+                where
+                    validated.{{ bounded_by }} is null
+                    and validated.{{ key }} in (
+                        select new_rows.{{ key }} from new_rows
+                    )
+            {%- endif %}
         {%- else %}
             select * from new_rows
             where false

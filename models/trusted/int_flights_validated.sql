@@ -38,7 +38,9 @@
 
 {#- Incremental: see ranked_versions (latest file wins). -#}
 with flights_ranked as (
-    {{ ranked_versions(ref('stg_flights__flights'), 'flight_id') }}
+    {{ ranked_versions(
+        ref('stg_flights__flights'), 'flight_id', bounded_by='flight_date'
+    ) }}
 ),
 
 flights_checked as (

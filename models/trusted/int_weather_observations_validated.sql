@@ -38,7 +38,11 @@
 
 {#- Incremental: see ranked_versions (latest file wins). -#}
 with observations_ranked as (
-    {{ ranked_versions(ref('stg_weather__observations'), 'observation_id') }}
+    {{ ranked_versions(
+        ref('stg_weather__observations'),
+        'observation_id',
+        bounded_by='observed_at',
+    ) }}
 ),
 
 observations_checked as (
