@@ -12,14 +12,53 @@
     skips the other blocks of rows.
 -#}
 {% macro ranked_versions(staged, key, bounded_by=none) -%}
+    {#-
+        The files not validated yet are listed first (a small query on the
+        file column), so that the filter on the staged rows is a list of
+        values and a lower bound on `_ingested_at`: both reach the scan of
+        the landing table under the staging view, which then reads the new
+        files' blocks only and computes the staging columns for their rows.
+    -#}
+    {%- set new_files = [] -%}
+    {%- if is_incremental() and execute -%}
+        {%- set new_files_query -%}
+            select
+                staged_files._file_sha256,
+                staged_files.first_ingested_at
+            from (
+                select
+                    _file_sha256,
+                    min(_ingested_at) as first_ingested_at
+                from {{ staged }}
+                group by _file_sha256
+            ) as staged_files
+            where staged_files._file_sha256 not in (
+                select distinct validated._file_sha256
+                from {{ this }} as validated
+            )
+            order by staged_files.first_ingested_at
+        {%- endset -%}
+        {%- for row in run_query(new_files_query) -%}
+            {%- do new_files.append(row) -%}
+        {%- endfor -%}
+    {%- endif %}
     with new_rows as (
         select staged.*
         from {{ staged }} as staged
         {%- if is_incremental() %}
-            where staged._file_sha256 not in (
-                select distinct validated._file_sha256
-                from {{ this }} as validated
-            )
+            where
+            {%- if new_files %}
+                staged._ingested_at >= cast(
+                    '{{ new_files[0][1] }}' as {{ dbt.type_timestamp() }}
+                )
+                and staged._file_sha256 in (
+                    {%- for file in new_files %}
+                    '{{ file[0] }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+            {%- else %}
+                false
+            {%- endif %}
         {%- endif %}
     ),
 
