@@ -14,6 +14,9 @@ For each scale, in its own folder (``build/bench/x<scale>/``):
    before the build, with the same settings;
 6. one new day: the held-back files are ingested and built (incremental).
 
+The three slowest models of the full build and of the new day's build are
+reported (dbt's ``run_results.json``).
+
 Every step runs as a child process; its wall time and the peak resident
 memory of its whole process tree (sampled) are recorded.
 """
@@ -62,6 +65,7 @@ class ScaleResult:
     flights: int
     steps: dict[str, Step] = field(default_factory=dict)
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    new_day_slowest_models: list[tuple[str, float]] = field(default_factory=list)
 
     def seconds(self, name: str) -> float:
         return self.steps[name].seconds
@@ -185,8 +189,13 @@ def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> No
 
 
 def _duckdb_settings(project: Project, target: str) -> dict[str, str]:
-    settings = dict(project.profile()["outputs"][target].get("settings") or {})
-    return {name: str(value) for name, value in settings.items()}
+    """The DuckDB options of a dbt target: its config_options and its settings."""
+    output = project.profile()["outputs"][target]
+    settings = {**(output.get("config_options") or {}), **(output.get("settings") or {})}
+    return {
+        name: str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in settings.items()
+    }
 
 
 def bench_scale(
@@ -254,6 +263,7 @@ def bench_scale(
             path.rename(data / "inbox" / source / path.name)
     step("new_day_ingest", [*dataops, "ingest", "--target", target])
     step("new_day_build", [*dbt, "build", *BUILD_WITHOUT_TESTS, *dbt_args])
+    result.new_day_slowest_models = _slowest_models(artifacts / "target")
     return result
 
 
@@ -307,6 +317,7 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "new_day_over_full_build": round(result.new_day_share, 4),
                 "peak_gib": round(result.peak_bytes / GIB, 3),
                 "slowest_models": result.slowest_models,
+                "new_day_slowest_models": result.new_day_slowest_models,
             }
             for result in results
         ],

@@ -568,11 +568,15 @@ def _print_bench(results: list[bench_module.ScaleResult]) -> None:
     row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
     row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
     row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
-    for rank in range(3):
-        row(
-            f"slowest model #{rank + 1}",
-            lambda r, rank=rank: "{} {:.1f}s".format(*r.slowest_models[rank]),
-        )
+    for label, models in (
+        ("slowest model", lambda r: r.slowest_models),
+        ("slowest in the new day", lambda r: r.new_day_slowest_models),
+    ):
+        for rank in range(3):
+            row(
+                f"{label} #{rank + 1}",
+                lambda r, rank=rank, models=models: "{} {:.1f}s".format(*models(r)[rank]),
+            )
     stdout.print(table)
 
 
