@@ -40,8 +40,6 @@ def test_year_builds_and_tests_within_a_small_memory_limit(
     assert outcome.tests.get("fail", 0) == 0 and outcome.tests.get("error", 0) == 0
     con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
     try:
-        assert con.execute("select count(*) from marts.fct_flights").fetchone() == (
-            YEAR_FLIGHTS,
-        )
+        assert con.execute("select count(*) from marts.fct_flights").fetchone() == (YEAR_FLIGHTS,)
     finally:
         con.close()
