@@ -6,12 +6,13 @@
     A full build reads every staged row.
 -#}
 {#-
-    `bounded_by`: a column the key determines (the same key never has two
-    values of it): the known versions are read between its least and
-    greatest value among the new rows (or where it is null), so the scan
-    skips the other blocks of rows.
+    The model's `key_bounded_by`, a column the key determines (the same key
+    never has two values of it): the known versions are read between its
+    least and greatest value among the new rows (or where it is null), so
+    the scan skips the other blocks of rows.
 -#}
-{% macro ranked_versions(staged, key, bounded_by=none) -%}
+{% macro ranked_versions(staged, key) -%}
+    {%- set bounded_by = config.get('key_bounded_by') -%}
     {#-
         The files not validated yet are listed first (a small query on the
         file column), so that the filter on the staged rows is a list of

@@ -10,6 +10,7 @@ its `library_path` in `.sqlfluff`, adds the rest:
   macro, as dbt does on DuckDB;
 - `execute`: false, as while dbt parses the project, so a macro that queries
   the warehouse renders its parse-time placeholder instead;
+- `config`: callable as in a model, and `config.get` (no value is set);
 - `target`: the default target, `dev` on DuckDB.
 
 The exact lint (CI) uses the dbt templater, which compiles with dbt itself.
@@ -119,3 +120,16 @@ class _Adapter:
 dbt = _Dbt()
 adapter = _Adapter()
 target = _Target()
+
+
+class _Config:
+    """dbt's `config`: a call sets the model's configuration; `get` reads none back."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        return ""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+config = _Config()

@@ -2,6 +2,7 @@
     config(
         materialized=keyed_incremental(),
         unique_key='flight_id',
+        key_bounded_by='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
@@ -38,9 +39,7 @@
 
 {#- Incremental: see ranked_versions (latest file wins). -#}
 with flights_ranked as (
-    {{ ranked_versions(
-        ref('stg_flights__flights'), 'flight_id', bounded_by='flight_date'
-    ) }}
+    {{ ranked_versions(ref('stg_flights__flights'), 'flight_id') }}
 ),
 
 flights_checked as (

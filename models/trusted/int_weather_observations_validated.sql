@@ -2,6 +2,7 @@
     config(
         materialized=keyed_incremental(),
         unique_key='observation_id',
+        key_bounded_by='observed_at',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
     )
@@ -38,11 +39,7 @@
 
 {#- Incremental: see ranked_versions (latest file wins). -#}
 with observations_ranked as (
-    {{ ranked_versions(
-        ref('stg_weather__observations'),
-        'observation_id',
-        bounded_by='observed_at',
-    ) }}
+    {{ ranked_versions(ref('stg_weather__observations'), 'observation_id') }}
 ),
 
 observations_checked as (

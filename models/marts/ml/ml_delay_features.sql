@@ -2,6 +2,7 @@
     config(
         materialized=keyed_incremental(),
         unique_key='flight_id',
+        key_bounded_by='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
