@@ -51,3 +51,4 @@ flights_checked as (
 )
 
 select * from flights_checked
+{{ key_bounded_order() }}

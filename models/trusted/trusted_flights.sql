@@ -135,3 +135,4 @@ flights_completed as (
 )
 
 select * from flights_completed
+{{ key_bounded_order() }}

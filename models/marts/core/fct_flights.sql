@@ -134,3 +134,4 @@ final as (
 )
 
 select * from final
+{{ key_bounded_order() }}

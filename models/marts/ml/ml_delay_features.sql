@@ -8,8 +8,8 @@
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} where flight_id in"
             ~ " (select flight_id from {{ ref('fct_flights') }}"
-            ~ " where is_cancelled or is_diverted)"
-            ~ " or flight_id in"
+            ~ " where is_cancelled or is_diverted){% endif %}",
+            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
             ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
             ~ "{% endif %}",
         ],
@@ -94,3 +94,4 @@ features as (
 )
 
 select * from features
+{{ key_bounded_order() }}
