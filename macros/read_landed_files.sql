@@ -47,6 +47,16 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The declared columns of the files' rows, then the lineage columns. -#}
+{% macro landed_columns(columns) -%}
+    {%- for column in columns %}
+    file_rows.{{ column.name }},
+    {%- endfor %}
+    files.original_name as _source_file,
+    files.sha256 as _file_sha256,
+    files.received_at as _ingested_at
+{%- endmacro %}
+
 {#- Whether the ingestion log can be read. -#}
 {% macro default__ingestion_log_exists(ingestion_log) -%}
     {#- Spark: the run-start hook register_ingestion_log maps it. -#}
@@ -77,12 +87,7 @@
 ) -%}
     {%- set reader = 'read_csv' if file_format == 'csv' else 'read_json' -%}
     select
-        {%- for column in columns %}
-        file_rows.{{ column.name }},
-        {%- endfor %}
-        files.original_name as _source_file,
-        files.sha256 as _file_sha256,
-        files.received_at as _ingested_at
+        {{ landed_columns(columns) }}
     from
         {{ reader }}(
             [

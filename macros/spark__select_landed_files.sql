@@ -34,12 +34,7 @@
     {%- endset -%}
     {%- do run_query(create_view) -%}
     select
-        {%- for column in columns %}
-        file_rows.{{ column.name }},
-        {%- endfor %}
-        files.original_name as _source_file,
-        files.sha256 as _file_sha256,
-        files.received_at as _ingested_at
+        {{ landed_columns(columns) }}
     from (
         select
             *,
