@@ -1,8 +1,8 @@
 """Incremental builds equal a full refresh, day by day and when a file re-sends flights.
 
 Two days are built, then a third day arrives (incremental), then a file that
-sends the second day again with one delay corrected, one flight now invalid
-and one flight left out (incremental). The warehouse is then copied and
+sends the second day again with one delay corrected, one flight now invalid,
+one flight now cancelled and one flight left out (incremental). The warehouse is then copied and
 rebuilt with --full-refresh: every trusted, quarantine and mart table must
 hold the same rows (the `_processed_at` watermark aside).
 """
@@ -82,20 +82,22 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         }
 
         # The source sends the second day again: one delay corrected, one
-        # flight with an impossible scheduled time, one flight left out.
+        # flight with an impossible scheduled time, one flight now cancelled,
+        # one flight left out.
         feed(feeds, base / "resend", SECOND, SECOND)
         day = pd.read_csv(base / "resend" / "flights" / f"flights_{SECOND}.csv", dtype=str)
-        departed = day.index[day["dep_delay"].notna()]
-        corrected, invalid, left_out = (day.loc[index] for index in departed[:3])
-        day.loc[departed[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
-        day.loc[departed[1], "sched_arr_time"] = "2575"
-        day = day.drop(index=departed[2])
+        arrived = day.index[day["dep_delay"].notna() & day["arr_delay"].notna()]
+        corrected, invalid, left_out, cancelled = (day.loc[index] for index in arrived[:4])
+        day.loc[arrived[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
+        day.loc[arrived[1], "sched_arr_time"] = "2575"
+        day.loc[arrived[3], ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]] = None
+        day = day.drop(index=arrived[2])
         resent = project.inbox_dir / "flights" / f"flights_{SECOND}_resent.csv"
         resent.parent.mkdir(parents=True, exist_ok=True)
         day.to_csv(resent, index=False, lineterminator="\n")
         steps["resend_ingest"] = ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
-        steps["resent_rows"] = (corrected, invalid, left_out, len(day))
+        steps["resent_rows"] = (corrected, invalid, left_out, cancelled, len(day))
         steps["incremental"] = {
             relation: rows_of(warehouse, relation) for relation in relations(warehouse)
         }
@@ -126,7 +128,7 @@ def test_incremental_equals_full_refresh(builds: dict) -> None:
 def test_resent_file_latest_wins(builds: dict) -> None:
     assert builds["resend_ingest"].sources["flights"].landed == 1
     warehouse = builds["warehouse"]
-    corrected, invalid, left_out, _ = builds["resent_rows"]
+    corrected, invalid, left_out, cancelled, resent = builds["resent_rows"]
 
     def fact(row: pd.Series) -> list[tuple]:
         return query_fact(warehouse, row)
@@ -134,12 +136,16 @@ def test_resent_file_latest_wins(builds: dict) -> None:
     assert fact(corrected) == [(int(float(corrected["dep_delay"])) + 30,)]
     assert fact(invalid) == [], "a flight whose latest version is invalid leaves the marts"
     assert fact(left_out) == [(int(float(left_out["dep_delay"])),)]
+    assert fact(cancelled) == [(None,)], "a flight now cancelled stays, without a delay"
+    # the invalid and the cancelled flight leave the delay model's features
+    features = "marts.ml_delay_features"
+    before_features = len(builds["before_resend"][features])
+    assert len(builds["incremental"][features]) == before_features - 2
     reasons = query(
         warehouse,
         "select rule_id, count(*) from quarantine.quarantine_flights group by 1 order by 1",
     )
     before = len(builds["before_resend"]["trusted.trusted_flights"])
-    resent = builds["resent_rows"][3]
     # every earlier version of a re-sent flight is superseded; the invalid one is rejected
     assert reasons == [("flights_scheduled_time_invalid", 1), ("flights_superseded", resent)]
     assert len(builds["incremental"]["trusted.trusted_flights"]) == before - 1

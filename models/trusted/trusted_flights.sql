@@ -5,17 +5,15 @@
         key_bounded_by='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
-            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
-            ~ "{% endif %}",
+        pre_hook=[
+            "{{ delete_leaving_keys(rejected_keys(ref('int_flights_validated'), 'flight_id')) }}",
         ],
     )
 }}
 
 {#-
     Incremental: the keys validated since the last run are replaced; a key
-    whose latest version a rule now rejects is deleted (post-hook).
+    whose latest version a rule now rejects is deleted (pre-hook).
     A new version of an airport or a plane (they set the arrival time zone
     and the registered flags) recomputes every flight.
 -#}

@@ -5,17 +5,15 @@
         key_bounded_by='observed_at',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where observation_id in"
-            ~ " ({{ rejected_keys(ref('int_weather_observations_validated'), 'observation_id') }})"
-            ~ "{% endif %}",
+        pre_hook=[
+            "{{ delete_leaving_keys(rejected_keys(ref('int_weather_observations_validated'), 'observation_id')) }}",
         ],
     )
 }}
 
 {#-
     Incremental: the keys validated since the last run are replaced; a key
-    whose latest version a rule now rejects is deleted (post-hook).
+    whose latest version a rule now rejects is deleted (pre-hook).
 -#}
 with validated_observations as (
     select * from {{ ref('int_weather_observations_validated') }}

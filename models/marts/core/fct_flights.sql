@@ -5,10 +5,8 @@
         key_bounded_by='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
-            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
-            ~ "{% endif %}",
+        pre_hook=[
+            "{{ delete_leaving_keys(rejected_keys(ref('int_flights_validated'), 'flight_id')) }}",
         ],
     )
 }}
@@ -16,7 +14,7 @@
 {#-
     Incremental: the flights trusted since the last run, and the flights of
     the hours whose weather at the origin arrived since, are replaced; a key
-    whose latest version a rule now rejects is deleted (post-hook).
+    whose latest version a rule now rejects is deleted (pre-hook).
 -#}
 -- depends_on: {{ ref('int_flights_validated') }}
 with weather as (

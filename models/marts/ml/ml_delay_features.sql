@@ -5,13 +5,13 @@
         key_bounded_by='flight_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
-            ~ " (select flight_id from {{ ref('fct_flights') }}"
-            ~ " where is_cancelled or is_diverted){% endif %}",
-            "{% if is_incremental() %}delete from {{ this }} where flight_id in"
-            ~ " ({{ rejected_keys(ref('int_flights_validated'), 'flight_id') }})"
-            ~ "{% endif %}",
+        pre_hook=[
+            "{{ delete_leaving_keys("
+            ~ "rejected_keys(ref('int_flights_validated'), 'flight_id')"
+            ~ " ~ ' union all select flight_id, flight_date from '"
+            ~ " ~ ref('fct_flights') ~ ' where (is_cancelled or is_diverted)'"
+            ~ " ~ ' and _processed_at > ' ~ last_processed_at()"
+            ~ ") }}",
         ],
     )
 }}
@@ -19,7 +19,7 @@
 {#-
     Incremental: the flights whose facts changed since the last run are
     replaced; a new version of a plane recomputes every flight; flights now
-    cancelled, diverted or rejected leave (post-hook).
+    cancelled, diverted or rejected since leave (pre-hook).
 -#}
 -- depends_on: {{ ref('int_flights_validated') }}
 -- depends_on: {{ ref('trusted_planes') }}

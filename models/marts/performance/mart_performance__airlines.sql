@@ -19,10 +19,7 @@ with flights as (
     {%- if is_incremental() %}
         where
             (
-                {{ dbt.date_trunc('month', 'flight_date') }} in (
-                    select {{ dbt.date_trunc('month', 'flight_date') }}
-                    from ({{ changed_flight_dates() }}) as changed_dates
-                )
+                {{ in_changed_flight_periods('month') }}
                 or {{ references_changed_since(
                     [ref('trusted_airlines')], last_processed_at()
                 ) }}

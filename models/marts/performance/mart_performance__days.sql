@@ -15,8 +15,7 @@
 with flights as (
     select * from {{ ref('fct_flights') }}
     {%- if is_incremental() %}
-        where
-            flight_date in ({{ changed_flight_dates() }})
+        where {{ in_changed_flight_periods('day') }}
     {%- endif %}
 ),
 

@@ -15,11 +15,7 @@
 with flights as (
     select * from {{ ref('fct_flights') }}
     {%- if is_incremental() %}
-        where
-            {{ dbt.date_trunc('month', 'flight_date') }} in (
-                select {{ dbt.date_trunc('month', 'flight_date') }}
-                from ({{ changed_flight_dates() }}) as changed_dates
-            )
+        where {{ in_changed_flight_periods('month') }}
     {%- endif %}
 ),
 
