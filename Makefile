@@ -1,6 +1,7 @@
 # Two commands set up a fresh machine (Python 3.11+, make, git):
 #   make demo   venv + pinned deps, feed the 2013 year, ingest, build and test every zone, docs
-#   make test   lint (pre-commit hooks, sqlfluff with the dbt templater) + pytest + dbt build on ci
+#   make test   lint (pre-commit hooks, sqlfluff with the dbt templater) + pytest + dbt build on ci;
+#               installs the Debian packages the tests need when missing (chromium, Java 17)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -11,8 +12,8 @@ LINT_DIR := $(CURDIR)/build/lint
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install install-spark demo test lint pytest ci-build docs clean check publish \
-	rollback slim-ci bench bench-observability spark-cluster-test
+.PHONY: install install-spark system-packages demo test lint pytest ci-build docs clean check \
+	publish rollback slim-ci bench bench-observability spark-cluster-test
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +43,12 @@ lint: install
 	DATAOPS_DATA_DIR=$(LINT_DIR)/data DATAOPS_WAREHOUSE_DIR=$(LINT_DIR)/warehouse \
 		$(BIN)/sqlfluff lint --processes 2 models snapshots macros data_tests
 
-pytest: install-spark
+# chromium (browser tests) and Java 17 (Spark parity test), installed when missing (as root),
+# or one line saying what to run.
+system-packages:
+	scripts/install-system-packages
+
+pytest: install-spark system-packages
 	$(BIN)/pytest
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.

@@ -66,7 +66,9 @@ class Watched:
 @pytest.fixture
 def browser() -> Iterator[Watched]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: make test installs it (scripts/install-system-packages)"
+        )
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
