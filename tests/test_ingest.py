@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
@@ -264,7 +265,7 @@ REJECTS = [
         FLIGHTS,
         "flights_2013-01-04.csv",
         lambda data: data.replace(b"dep_delay", b"departure_delay", 1),
-        ["line 1", "header", "missing dep_delay", "unexpected departure_delay"],
+        ["line 1", "header", 'missing "dep_delay"', 'unexpected "departure_delay"'],
     ),
     (
         "cut in the middle",
@@ -321,7 +322,7 @@ REJECTS = [
         FLIGHTS,
         "flights_2013-01-04.txt",
         lambda data: b"\n".join(data.split(b"\n")[:5]) + b"\n",
-        ["unexpected extension '.txt'", ".csv"],
+        ['unexpected extension ".txt"', ".csv"],
     ),
     (
         "invalid JSON line",
@@ -337,7 +338,7 @@ REJECTS = [
         WEATHER,
         "weather_2013-01-04.jsonl",
         lambda data: _replace_line(data, 2, _json_edit(lambda record: record.pop("temp"))),
-        ["line 2", "missing keys temp"],
+        ["line 2", 'missing keys "temp"'],
     ),
     (
         "unexpected key",
@@ -347,7 +348,7 @@ REJECTS = [
         lambda data: _replace_line(
             data, 5, _json_edit(lambda record: record.update(snow_depth=1.0))
         ),
-        ["line 5", "unexpected keys snow_depth"],
+        ["line 5", 'unexpected keys "snow_depth"'],
     ),
     (
         "text in a number key",
@@ -453,7 +454,7 @@ def test_cli_names_rejected_files_and_fails(
     assert "truncated" in captured.err
     assert str(project_env.rejected_dir / "flights") in captured.err
     assert "drop it into" in captured.err
-    assert "1 of 4 inbox files rejected" in captured.err
+    assert "1 rejected of 4 inbox entries" in captured.err
 
 
 def test_cli_ingest_succeeds(
@@ -493,12 +494,14 @@ def test_copy_failing_halfway_leaves_nothing_landed(
 
     def half_then_fail(source: BinaryIO, target: BinaryIO, _length: int = 0) -> None:
         target.write(source.read(1000))
-        raise OSError("no space left on device")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:
         patch.setattr(dataops.files.shutil, "copyfileobj", half_then_fail)
-        with pytest.raises(OSError, match="no space left"):
+        with pytest.raises(DataOpsError, match="No space left on device") as raised:
             ingest(project_env)
+    assert "flights_2013-01-01.csv" in raised.value.reason
+    assert str(project_env.landing_dir / "flights") in raised.value.reason
 
     assert not list((project_env.landing_dir / "flights").iterdir())
     assert _log(project_env) == []

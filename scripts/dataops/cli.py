@@ -12,7 +12,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -20,7 +19,7 @@ from rich.table import Table
 from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import ci as ci_module
-from dataops import conventions, observability_bench, report_bench, spark_cluster
+from dataops import conventions, observability_bench, printing, report_bench, spark_cluster
 from dataops import docs as docs_module
 from dataops import feed as feed_module
 from dataops import generate as generate_module
@@ -33,8 +32,10 @@ from dataops.project import Project
 from dataops.sources import load_feeds
 
 log = logging.getLogger("dataops")
-stderr = Console(stderr=True)
-stdout = Console()
+stderr = printing.stderr
+stdout = printing.stdout
+# Set by the group's --debug option: main() then shows tracebacks.
+_options = {"debug": False}
 
 # Below this many inbox files, ingest is quick enough to need no progress bar.
 PROGRESS_MIN_FILES = 20
@@ -67,10 +68,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Feed, ingest and build the NYC flights DataOps project."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    _options["debug"] = debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=stderr, show_path=False, show_time=False)],
+        handlers=[RichHandler(console=stderr, show_path=False, show_time=False, markup=False)],
+        force=True,
     )
 
 
@@ -146,10 +149,16 @@ def generate(flights: int | None, scale: float | None, seed: int) -> None:
 
 @cli.command()
 @click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
-def ingest(target: str | None) -> None:
+@click.option(
+    "--settle-seconds",
+    type=float,
+    help="A file must stay unchanged this long before it is taken "
+    "(default: DATAOPS_INBOX_SETTLE_SECONDS, else 2).",
+)
+def ingest(target: str | None, settle_seconds: float | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
     _refuse_prod(target, "ingest")
-    _ingest(Project.discover(), target)
+    _ingest(Project.discover(), target, settle_seconds)
 
 
 def _refuse_prod(target: str | None, command: str) -> None:
@@ -161,7 +170,9 @@ def _refuse_prod(target: str | None, command: str) -> None:
         )
 
 
-def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary:
+def _ingest(
+    project: Project, target: str | None, settle_seconds: float | None = None
+) -> ingest_module.IngestSummary:
     progress = _progress()
     task = None
 
@@ -175,31 +186,12 @@ def _ingest(project: Project, target: str | None) -> ingest_module.IngestSummary
         progress.update(task, completed=done)
 
     try:
-        summary = ingest_module.ingest(project, target, progress=report)
+        summary = ingest_module.ingest(
+            project, target, progress=report, settle_seconds=settle_seconds
+        )
     finally:
         progress.stop()
-    for source, counts in summary.sources.items():
-        click.echo(
-            f"{source:<9} {counts.landed:>4} landed {counts.duplicate:>4} duplicate"
-            f" {counts.rejected:>4} rejected {counts.rows:>8} rows"
-            f"  -> {project.landing_dir / source}"
-        )
-    rejected = summary.rejected
-    for outcome in rejected:
-        moved = project.data_dir / outcome.landed_path
-        for line in (
-            f"rejected: {project.inbox_dir / outcome.source / outcome.original_name}",
-            f"  what was wrong: {outcome.reason}",
-            f"  moved to: {moved} (reason in {moved.name}.reason.txt)",
-            f"  what to do: fix the file and drop it into {project.inbox_dir / outcome.source}"
-            " again, then run dataops ingest",
-        ):
-            stderr.print(line, markup=False, highlight=False, soft_wrap=True)
-    if rejected:
-        raise DataOpsError(
-            f"{len(rejected)} of {len(summary.files)} inbox files rejected",
-            "fix the files listed above and drop them into the inbox again",
-        )
+    printing.ingest_summary(project, summary)
     return summary
 
 
@@ -644,23 +636,34 @@ def spark_cluster_stop() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turn a DataOpsError into one line on stderr."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point: run the CLI; every failure ends in one line on stderr.
+
+    A DataOpsError (what was wrong, what to do) exits 1; any other exception
+    exits 2 with its type and message. ``--debug`` shows the traceback instead.
+    """
+    _options["debug"] = False
     try:
         cli.main(args=argv, prog_name="dataops", standalone_mode=False)
     except DataOpsError as error:
-        if debug:
+        if _options["debug"]:
             raise
-        stderr.print(f"[bold red]error:[/] {error.reason}", highlight=False, soft_wrap=True)
-        if error.hint:
-            stderr.print(f"  what to do: {error.hint}", highlight=False, soft_wrap=True)
+        printing.error(error.reason, error.hint)
         return 1
-    except click.exceptions.Abort:
-        stderr.print("aborted")
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        printing.note("aborted")
         return 130
     except click.ClickException as error:
         error.show()
         return error.exit_code
+    except Exception as error:
+        if _options["debug"]:
+            raise
+        message = str(error).strip().splitlines()
+        printing.error(
+            f"{type(error).__name__}: {message[0] if message else 'no message'}"
+            f" ({printing.DEBUG_HINT})"
+        )
+        return 2
     return 0
 
 

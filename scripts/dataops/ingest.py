@@ -1,95 +1,74 @@
 """Take files from the inbox into the persistent landing zone, with the ingestion log.
 
-Every file in ``inbox/<source>/`` is checked against the columns its source
-declares (``models/landing/<source>/_<source>__sources.yml``), then:
+Every entry of ``inbox/<source>/`` ends in one of these outcomes:
 
-- landed: copied to ``landing/<source>/<sha256>.<ext>`` (temporary file, fsync,
-  rename), made read-only, logged, and removed from the inbox;
+- landed: a regular file that passed the checks of its source's declaration
+  (``dataops.file_checks``) is copied to ``landing/<source>/<sha256>.<ext>``
+  (temporary file, fsync, rename), made read-only, logged, and removed from the
+  inbox;
 - duplicate: the same bytes already landed for the source: nothing new is
   stored, the event is logged and the inbox file removed;
-- rejected: moved (never deleted) to ``landing/_rejected/<source>/`` with a
-  ``.reason.txt`` beside it, and logged with the reason.
+- rejected: a file that fails a check, whose name is not UTF-8, or an entry that
+  is not a regular file (a symbolic link is never followed) is moved (never
+  deleted) to ``landing/_rejected/<source>/`` with a ``.reason.txt`` beside it,
+  and logged with the reason;
+- waiting: a file still being written (``dataops.inbox``) or that changed while
+  ingest read it stays in the inbox for the next run;
+- failed: anything else that goes wrong with one file is reported for it, the
+  file stays in the inbox, and the run goes on with the others.
 
-The log is the table ``landing.ingested_files`` of the target's DuckDB file
-(for a Spark target, a DuckDB file holding only the log), copied after every
-run to ``landing/_ingestion/<target>/ingested_files.parquet`` for Spark; its
-``landed_path`` is relative to the data folder. A file is logged and
-removed from the inbox only once its landed copy is complete, so an
-interrupted run is finished by the next one: a landing file that is complete
-but not logged yet is recognised by its SHA-256 and logged.
-
-A value is valid when DuckDB's reader casts it to the declared type, as the
-landing models read it, with one stricter rule: an integer column takes no
-value with a fraction (DuckDB would round ``517.5`` to ``518``).
+One ingest at a time runs on a data folder (a lock the kernel frees if the
+process dies). A run stopped at any point leaves no half-written file: a file
+is logged and removed from the inbox only once its landed copy is complete and
+the file is unchanged since it was read; the next run finishes a claimed file
+from what the log says, and logs a landed copy that is complete but unlogged.
+An error of the disk (full, read-only) stops the run with one line naming the
+file; the next run, once space is freed, carries on.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import contextlib
+import errno
 import logging
-import re
+import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from dataops import inbox as inbox_module
 from dataops.errors import DataOpsError
-from dataops.files import CHUNK, copy_atomic, sha256_of, write_atomic
+from dataops.file_checks import check_file, excerpt
+from dataops.files import copy_atomic, exclusive_lock, sha256_of, write_atomic
+from dataops.inbox import Entry, Waiting
+from dataops.ingestion_log import (
+    DUPLICATE,
+    LANDED,
+    LOG_TABLE,
+    REJECTED,
+    FileOutcome,
+    LandedFile,
+    export_log,
+    landed_files,
+    logged,
+    open_log,
+    record,
+)
 from dataops.project import Project
 from dataops.sources import Feed, load_feeds
 
+__all__ = ["LOG_TABLE", "IngestSummary", "check_file", "ingest", "open_log"]
+
 log = logging.getLogger(__name__)
 
-LOG_TABLE = "landing.ingested_files"
-LANDED = "landed"
-DUPLICATE = "duplicate"
-REJECTED = "rejected"
-
-INTEGER_TYPES = frozenset({"tinyint", "smallint", "integer", "int", "bigint", "hugeint"})
-NUMERIC_TYPES = INTEGER_TYPES | frozenset({"float", "real", "double", "decimal", "numeric"})
-
-_CREATE_LOG = f"""
-create schema if not exists landing;
-create table if not exists {LOG_TABLE} (
-    file_id varchar not null,
-    source varchar not null,
-    original_name varchar not null,
-    sha256 varchar not null,
-    bytes bigint not null,
-    rows bigint,
-    received_at timestamp not null,
-    status varchar not null,
-    reason varchar,
-    landed_path varchar
-)
-"""
-
-_CSV_OPTIONS = (
-    "header = true, auto_detect = false, strict_mode = true, "
-    "delim = ',', quote = '\"', escape = '\"'"
-)
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What ingest did with one inbox file: one row of the ingestion log."""
-
-    file_id: str
-    source: str
-    original_name: str
-    sha256: str
-    bytes: int
-    rows: int | None
-    received_at: datetime
-    status: str
-    reason: str | None
-    landed_path: str
+# Errors of the disk rather than of one file: the run stops, since every later file would
+# meet them too.
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 @dataclass
@@ -98,17 +77,23 @@ class SourceSummary:
     duplicate: int = 0
     rejected: int = 0
     rows: int = 0
+    waiting: int = 0
+    failed: int = 0
 
 
 @dataclass
 class IngestSummary:
-    """The outcome of one ingest run: counts per source and every file's outcome."""
+    """The outcome of one ingest run: counts per source and every entry's outcome."""
 
     target: str
     warehouse: Path
     data_dir: Path
     sources: dict[str, SourceSummary] = field(default_factory=dict)
     files: list[FileOutcome] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    failed: list[Waiting] = field(default_factory=list)
+    # the inbox folders this run created because there was no inbox yet
+    created: list[Path] = field(default_factory=list)
 
     def add(self, outcome: FileOutcome) -> None:
         counts = self.sources.setdefault(outcome.source, SourceSummary())
@@ -121,392 +106,25 @@ class IngestSummary:
             counts.rejected += 1
         self.files.append(outcome)
 
+    def wait(self, left: Waiting) -> None:
+        self.sources.setdefault(left.entry.source, SourceSummary()).waiting += 1
+        self.waiting.append(left)
+
+    def fail(self, left: Waiting) -> None:
+        self.sources.setdefault(left.entry.source, SourceSummary()).failed += 1
+        self.failed.append(left)
+
     @property
     def rejected(self) -> list[FileOutcome]:
         return [outcome for outcome in self.files if outcome.status == REJECTED]
 
 
-@dataclass(frozen=True)
-class FileCheck:
-    """The result of checking a file against its feed: data rows, or what is wrong."""
-
-    rows: int | None
-    problem: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-@dataclass(frozen=True)
-class _Landed:
-    original_name: str
-    received_at: datetime
-    rows: int | None
-    landed_path: str
-
-
-# ---------------------------------------------------------------------------
-# checking a file against its declaration
-
-
-def _base_type(data_type: str) -> str:
-    return data_type.lower().split("(", 1)[0].strip()
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _scan_lines(path: Path) -> tuple[int, bool]:
-    """Count the lines of a file and tell whether it ends with a newline."""
-    lines = 0
-    last = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    complete = last == b"\n"
-    return (lines if complete else lines + 1), complete
-
-
-def _duckdb_problem(error: duckdb.Error) -> str:
-    """The gist of a DuckDB reader error: the line and what is wrong there."""
-    text = str(error)
-    line = re.search(r"(?:CSV Error on Line: |in line )(\d+)", text)
-    where = f"line {line.group(1)}: " if line else ""
-    if match := re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text):
-        return f"{where}{match.group(2)} fields where {match.group(1)} columns are declared"
-    if match := re.search(r'converting column "([^"]+)"\. (Could not convert [^\n]*)', text):
-        detail = match.group(2).replace("'", "")
-        return f'{where}column "{match.group(1)}": {detail}'
-    if "unterminated quote" in text:
-        return f"{where}a quoted value is never closed"
-    if "not utf-8 encoded" in text:
-        return f"{where}the file is not UTF-8 text"
-    if match := re.search(r"in line \d+: ([^\n]*)", text):
-        return f"{where}{match.group(1).strip()}"
-    first = re.sub(r"^[A-Za-z ]+Error: ", "", text.split("\n", 1)[0])
-    return f"{where}{first}"
-
-
-def _header_problem(path: Path, feed: Feed) -> str | None:
-    with path.open("rb") as handle:
-        first = handle.readline()
-    try:
-        text = first.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return "line 1 (the header) is not UTF-8 text"
-    found = next(csv.reader([text.rstrip("\r\n")]), [])
-    expected = feed.column_names
-    if found == expected:
-        return None
-    missing = [name for name in expected if name not in found]
-    unexpected = [name for name in found if name not in expected]
-    details = []
-    if missing:
-        details.append(f"missing {', '.join(missing)}")
-    if unexpected:
-        details.append(f"unexpected {', '.join(unexpected)}")
-    if not details:
-        details.append("same columns in another order")
-    return (
-        f"line 1: the header does not match the declared columns ({'; '.join(details)}); "
-        f"expected {','.join(expected)}; found {','.join(found)}"
-    )
-
-
-def _fractional(value: object) -> bool:
-    """True for a number (or numeric text) with a fraction, which an integer column refuses."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return False
-    try:
-        number = float(value)
-    except ValueError:
-        return False
-    return number == number and abs(number) != float("inf") and not number.is_integer()
-
-
-def _fraction_filters(feed: Feed, value_sql: Callable[[str], str]) -> list[tuple[str, str]]:
-    """One SQL condition per integer column: true where the value has a fraction."""
-    filters = []
-    for column in feed.columns:
-        if _base_type(column.data_type) in INTEGER_TYPES:
-            number = f"try_cast({value_sql(column.name)} as double)"
-            filters.append((column.name, f"{number} <> trunc({number})"))
-    return filters
-
-
-def _fraction_problem(path: Path, feed: Feed, column: str, example: str) -> str:
-    index = feed.column_names.index(column)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for row in reader:
-            if index < len(row) and _fractional(row[index]):
-                return (
-                    f'line {reader.line_num}: column "{column}" is declared integer '
-                    f'but has "{row[index]}"'
-                )
-    return f'column "{column}" is declared integer but has "{example}"'
-
-
-def _check_csv(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed) -> FileCheck:
-    if problem := _header_problem(path, feed):
-        return FileCheck(None, problem)
-    try:
-        rows = con.execute(
-            f"select count(*), count(columns(*)) from read_csv(?, columns = ?, {_CSV_OPTIONS})",
-            [str(path), feed.duckdb_columns()],
-        ).fetchall()[0][0]
-    except duckdb.Error as error:
-        return FileCheck(None, _duckdb_problem(error))
-    filters = _fraction_filters(feed, _quoted)
-    if filters:
-        text_columns = {name: "VARCHAR" for name in feed.column_names}
-        selects = ", ".join(
-            f"any_value({_quoted(name)}) filter (where {condition})" for name, condition in filters
-        )
-        found = con.execute(
-            f"select {selects} from read_csv(?, columns = ?, {_CSV_OPTIONS})",
-            [str(path), text_columns],
-        ).fetchall()[0]
-        for (name, _condition), example in zip(filters, found, strict=True):
-            if example is not None:
-                return FileCheck(None, _fraction_problem(path, feed, name, example))
-    return FileCheck(rows)
-
-
-def _json_type_problem(feed: Feed, record: dict) -> str | None:
-    for column in feed.columns:
-        value = record[column.name]
-        kind = _base_type(column.data_type)
-        if value is None or kind not in NUMERIC_TYPES:
-            continue
-        if isinstance(value, bool | dict | list):
-            return f'key "{column.name}" is {json.dumps(value)}, not a number'
-        if isinstance(value, str):
-            try:
-                float(value)
-            except ValueError:
-                return f'key "{column.name}" is {json.dumps(value)}, not a number'
-        if kind in INTEGER_TYPES and _fractional(value):
-            return f'key "{column.name}" is declared integer but has {json.dumps(value)}'
-    return None
-
-
-def _first_bad_json_line(path: Path, feed: Feed) -> str | None:
-    """Read the file line by line and describe the first line that breaks the declaration."""
-    declared = set(feed.column_names)
-
-    def no_repeats(pairs: list[tuple[str, object]]) -> dict:
-        keys = [key for key, _value in pairs]
-        repeated = sorted({key for key in keys if keys.count(key) > 1})
-        if repeated:
-            raise ValueError(f"repeats key {', '.join(repeated)}")
-        return dict(pairs)
-
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                return f"line {number} is empty"
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return f"line {number} is not UTF-8 text"
-            try:
-                record = json.loads(text, object_pairs_hook=no_repeats)
-            except json.JSONDecodeError as error:
-                what = error.msg.removesuffix(" at")
-                return f"line {number} is not valid JSON: {what} at column {error.colno}"
-            except ValueError as error:
-                return f"line {number} {error}"
-            if not isinstance(record, dict):
-                return f"line {number} is a JSON {type(record).__name__}, not an object"
-            missing = [name for name in feed.column_names if name not in record]
-            unexpected = [key for key in record if key not in declared]
-            if missing or unexpected:
-                details = []
-                if missing:
-                    details.append(f"missing keys {', '.join(missing)}")
-                if unexpected:
-                    details.append(f"unexpected keys {', '.join(unexpected)}")
-                return f"line {number}: {'; '.join(details)}"
-            if problem := _json_type_problem(feed, record):
-                return f"line {number}: {problem}"
-    return None
-
-
-def _json_value_sql(name: str) -> str:
-    """SQL for the text of key ``name`` of the row's JSON object."""
-    return f"(json ->> {_sql_string(f'$.{_quoted(name)}')})"
-
-
-def _check_jsonl(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed, lines: int) -> FileCheck:
-    keys = "[" + ", ".join(_sql_string(name) for name in sorted(feed.column_names)) + "]"
-    fractions = _fraction_filters(feed, _json_value_sql)
-    fraction_count = " or ".join(condition for _name, condition in fractions) or "false"
-    failure = None
-    try:
-        objects, not_objects, bad_keys, bad_fractions = con.execute(
-            f"""
-            select
-                count(*),
-                count(*) filter (where json_type(json) <> 'OBJECT'),
-                count(*) filter (
-                    where json_type(json) = 'OBJECT'
-                    and list_sort(json_keys(json)) <> {keys}
-                ),
-                count(*) filter (where json_type(json) = 'OBJECT' and ({fraction_count}))
-            from read_ndjson_objects(?)
-            """,
-            [str(path)],
-        ).fetchall()[0]
-        rows = con.execute(
-            "select count(*), count(columns(*)) from read_json(?, "
-            "format = 'newline_delimited', records = true, columns = ?)",
-            [str(path), feed.duckdb_columns()],
-        ).fetchall()[0][0]
-    except duckdb.Error as error:
-        failure = _duckdb_problem(error)
-    else:
-        if not (not_objects or bad_keys or bad_fractions or objects != lines or rows != lines):
-            return FileCheck(rows)
-    problem = _first_bad_json_line(path, feed)
-    return FileCheck(None, problem or failure or "the lines do not match the declared keys")
-
-
-def check_file(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed) -> FileCheck:
-    """Check one file against its feed's declaration; ``con`` is a scratch DuckDB connection."""
-    if path.suffix != f".{feed.extension}":
-        return FileCheck(
-            None,
-            f"unexpected extension {path.suffix or '(none)'!r}: "
-            f"the {feed.source} feed sends .{feed.extension} files",
-        )
-    if path.stat().st_size == 0:
-        return FileCheck(None, "empty file (0 bytes)")
-    lines, complete = _scan_lines(path)
-    if not complete:
-        return FileCheck(
-            None,
-            f"line {lines} does not end with a newline: the file looks truncated "
-            "(every line, the last one too, must end with a newline)",
-        )
-    if feed.format == "csv":
-        return _check_csv(con, path, feed)
-    return _check_jsonl(con, path, feed, lines)
-
-
-# ---------------------------------------------------------------------------
-# the ingestion log
-
-
-@contextmanager
-def open_log(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for writing the ingestion log, creating the table if absent."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(warehouse))
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise DataOpsError(
-                f"the warehouse {warehouse} is locked by another process",
-                "wait for the other dbt or dataops command to finish, then run ingest again",
-            ) from error
-        raise DataOpsError(
-            f"cannot open the warehouse {warehouse}: {error}", "check the file and its folder"
-        ) from error
-    try:
-        con.execute(_CREATE_LOG)
-        yield con
-    finally:
-        con.close()
-
-
-def _landed_files(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], _Landed]:
-    """The earliest landed file of each (source, sha256), from the log."""
-    landed: dict[tuple[str, str], _Landed] = {}
-    rows = con.execute(
-        f"select source, sha256, original_name, received_at, rows, landed_path "
-        f"from {LOG_TABLE} where status = ? order by received_at, file_id",
-        [LANDED],
-    ).fetchall()
-    for source, sha, name, received_at, count, landed_path in rows:
-        landed.setdefault((source, sha), _Landed(name, received_at, count, landed_path))
-    return landed
-
-
-def _record(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> None:
-    con.execute(
-        f"insert into {LOG_TABLE} "
-        "(file_id, source, original_name, sha256, bytes, rows, received_at, status, reason, "
-        "landed_path) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            outcome.file_id,
-            outcome.source,
-            outcome.original_name,
-            outcome.sha256,
-            outcome.bytes,
-            outcome.rows,
-            outcome.received_at,
-            outcome.status,
-            outcome.reason,
-            outcome.landed_path,
-        ],
-    )
-
-
-# ---------------------------------------------------------------------------
-# moving files
-
-
-def export_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Write the whole log as Parquet to ``path`` (temporary file, then rename).
-
-    The table stays the one record of what was ingested; the Parquet copy is
-    rewritten after every run so that an engine without access to the DuckDB
-    file (Spark) reads the same log. ``received_at`` is written as a UTC
-    instant (Parquet ``isAdjustedToUTC``), which Spark reads as a timestamp.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.tmp"
-    con.execute("set TimeZone = 'UTC'")
-    con.execute(
-        f"copy (select * replace (cast(received_at as timestamptz) as received_at) "
-        f"from {LOG_TABLE} order by received_at, file_id) "
-        f"to {_sql_string(str(temp))} (format parquet)"
-    )
-    temp.replace(path)
-
-
-def inbox_files(project: Project, feeds: dict[str, Feed]) -> list[tuple[Feed, Path]]:
-    """The files waiting in the inbox, by source then name; hidden files are not ready yet."""
-    pending = []
-    for source in sorted(feeds):
-        folder = project.inbox_dir / source
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir(), key=lambda item: item.name):
-            if path.name.startswith("."):
-                continue
-            if not path.is_file():
-                log.warning("%s is not a file: left in the inbox", path)
-                continue
-            pending.append((feeds[source], path))
-    if project.inbox_dir.is_dir():
-        for extra in sorted(project.inbox_dir.iterdir()):
-            if extra.is_dir() and extra.name not in feeds and not extra.name.startswith("."):
-                log.warning("inbox folder %s belongs to no declared source: left as it is", extra)
-    return pending
+class _ChangedWhileRead(Exception):
+    """The inbox file changed while ingest read it: it is put back for the next run."""
 
 
 def _remove_stale_temp_files(folder: Path) -> None:
-    """Remove temporary files an interrupted copy left; the warehouse lock makes this safe."""
+    """Remove temporary files an interrupted copy left; the ingest lock makes this safe."""
     if not folder.is_dir():
         return
     for temp in folder.glob(".*.tmp"):
@@ -522,102 +140,231 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _land(path: Path, target: Path, sha: str) -> None:
-    """Put the bytes of ``path`` at ``target``, complete and read-only, or raise."""
+def _land(path: Path, target: Path, sha: str) -> bool:
+    """Put the bytes of ``path`` at ``target``, complete and read-only; True if copied now."""
     if target.exists() and sha256_of(target) == sha:
         log.info("%s is already complete (interrupted run): logging it", target)
-    else:
-        copy_atomic(path, target)
-        if sha256_of(target) != sha:
-            target.unlink(missing_ok=True)
-            raise DataOpsError(
-                f"{path} changed while ingest was reading it",
-                "let whatever writes the file finish (write elsewhere, then move it into "
-                "the inbox), then run ingest again",
-            )
+        target.chmod(0o444)
+        return False
+    copy_atomic(path, target)
+    if sha256_of(target) != sha:
+        target.unlink(missing_ok=True)
+        raise _ChangedWhileRead
     target.chmod(0o444)
+    return True
 
 
-def _reject(project: Project, feed: Feed, path: Path, reason: str, at: datetime) -> Path:
-    """Move a file aside to ``_rejected/<source>/`` with its reason beside it."""
-    folder = project.rejected_dir / feed.source
+def _rejected_target(project: Project, entry: Entry, at: datetime) -> Path:
+    folder = project.rejected_dir / entry.source
     folder.mkdir(parents=True, exist_ok=True)
     stamp = at.strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{stamp}__{path.name}"
+    target = folder / f"{stamp}__{entry.name}"
     attempt = 0
-    while target.exists():
+    while os.path.lexists(target) or target.with_name(target.name + ".reason.txt").exists():
         attempt += 1
-        target = folder / f"{stamp}-{attempt}__{path.name}"
-    write_atomic(
-        target.with_name(target.name + ".reason.txt"),
-        (
-            f"file: {path.name}\n"
-            f"source: {feed.source}\n"
-            f"received at: {at.isoformat()} UTC\n"
-            f"reason: {reason}\n"
-            f"what to do: fix the file and drop it into {project.inbox_dir / feed.source} "
-            "again, then run `dataops ingest`\n"
-        ).encode(),
-    )
-    shutil.move(path, target)
+        target = folder / f"{stamp}-{attempt}__{entry.name}"
     return target
 
 
-def _ingest_file(
-    project: Project,
-    con: duckdb.DuckDBPyConnection,
-    scratch: duckdb.DuckDBPyConnection,
-    landed: dict[tuple[str, str], _Landed],
-    feed: Feed,
-    path: Path,
-    clock: Callable[[Path], datetime] | None = None,
-) -> FileOutcome:
-    sha = sha256_of(path)
-    size = path.stat().st_size
-    received_at = clock(path) if clock else _utc_now()
+def _write_reason(project: Project, entry: Entry, target: Path, reason: str, at: datetime) -> None:
+    write_atomic(
+        target.with_name(target.name + ".reason.txt"),
+        (
+            f"file: {entry.name}\n"
+            f"source: {entry.source}\n"
+            f"received at: {at.isoformat()} UTC\n"
+            f"reason: {reason}\n"
+            f"what to do: fix the file and drop it into {project.inbox_dir / entry.source} "
+            "again (a regular file, UTF-8 name), then run `dataops ingest`\n"
+        ).encode(),
+    )
 
-    def outcome(status: str, rows: int | None, reason: str | None, where: str) -> FileOutcome:
+
+def _move_aside(entry: Entry, target: Path) -> None:
+    """Move a claimed entry to its rejected place; a link or pipe is renamed, never opened."""
+    if entry.kind == inbox_module.FILE:
+        shutil.move(entry.path, target)
+    else:
+        os.rename(entry.path, target)
+    with contextlib.suppress(OSError):
+        entry.path.parent.rmdir()
+
+
+def _not_a_file(entry: Entry) -> str:
+    return (
+        f"{excerpt(entry.name)} is a {entry.kind}, not a regular file: ingest takes regular "
+        "files inside the inbox only and never follows a link (put the file itself there)"
+    )
+
+
+@dataclass
+class _Run:
+    """What one ingest run works with."""
+
+    project: Project
+    con: duckdb.DuckDBPyConnection
+    scratch: duckdb.DuckDBPyConnection
+    feeds: dict[str, Feed]
+    landed: dict[tuple[str, str], LandedFile]
+    clock: Callable[[Path], datetime] | None
+
+    def outcome(
+        self,
+        entry: Entry,
+        file_id: str,
+        received_at: datetime,
+        status: str,
+        digest: tuple[str | None, int | None],
+        rows: int | None,
+        reason: str | None,
+        where: str,
+    ) -> FileOutcome:
+        sha, size = digest
         return FileOutcome(
-            file_id=str(uuid.uuid4()),
-            source=feed.source,
-            original_name=path.name,
-            sha256=sha,
-            bytes=size,
-            rows=rows,
-            received_at=received_at,
-            status=status,
-            reason=reason,
-            landed_path=where,
+            file_id, entry.source, entry.name, sha, size, rows, received_at, status, reason, where
         )
 
-    earlier = landed.get((feed.source, sha))
-    if earlier is not None:
-        result = outcome(
-            DUPLICATE,
-            earlier.rows,
-            f"same bytes as {earlier.original_name}, landed at {earlier.received_at} UTC",
-            earlier.landed_path,
+    def reject(
+        self,
+        entry: Entry,
+        file_id: str,
+        received_at: datetime,
+        digest: tuple[str | None, int | None],
+        reason: str,
+    ) -> FileOutcome:
+        target = _rejected_target(self.project, entry, received_at)
+        _write_reason(self.project, entry, target, reason, received_at)
+        result = self.outcome(
+            entry,
+            file_id,
+            received_at,
+            REJECTED,
+            digest,
+            None,
+            reason,
+            _relative(self.project, target),
         )
-        _record(con, result)
-        path.unlink()
+        record(self.con, result)
+        _move_aside(entry, target)
+        log.debug("rejected %s: %s", entry.shown, reason)
         return result
 
-    check = check_file(scratch, path, feed)
-    if not check.ok:
-        moved = _reject(project, feed, path, check.problem or "", received_at)
-        result = outcome(REJECTED, None, check.problem, _relative(project, moved))
-        _record(con, result)
-        log.debug("rejected %s: %s", path, check.problem)
-        return result
+    def take(self, entry: Entry) -> FileOutcome:
+        """Claim one entry, check it, land, log or reject it, and remove it from the inbox."""
+        file_id = entry.claim_id or str(uuid.uuid4())
+        received_at = self.clock(entry.path) if self.clock else _utc_now()
+        entry = inbox_module.claim(entry, file_id)
+        recorded = False
+        created: Path | None = None
+        try:
+            if entry.kind != inbox_module.FILE:
+                recorded = True
+                return self.reject(entry, file_id, received_at, (None, None), _not_a_file(entry))
+            before = os.lstat(entry.path)
+            if inbox_module.changed_since(entry.path, entry.stat):
+                raise _ChangedWhileRead
+            digest = (sha256_of(entry.path), before.st_size)
+            sha = digest[0]
+            feed = self.feeds[entry.source]
+            earlier = self.landed.get((entry.source, sha))
+            check = (
+                None
+                if entry.name_problem or earlier
+                else check_file(self.scratch, entry.path, feed)
+            )
+            problem = entry.name_problem or (check.problem if check else None)
+            if problem:
+                if inbox_module.changed_since(entry.path, before):
+                    raise _ChangedWhileRead
+                recorded = True
+                return self.reject(entry, file_id, received_at, digest, problem)
+            if earlier is not None:
+                result = self.outcome(
+                    entry,
+                    file_id,
+                    received_at,
+                    DUPLICATE,
+                    digest,
+                    earlier.rows,
+                    f"same bytes as {earlier.original_name}, landed at {earlier.received_at} UTC",
+                    earlier.landed_path,
+                )
+            else:
+                target = self.project.landing_dir / entry.source / f"{sha}.{feed.extension}"
+                if _land(entry.path, target, sha):
+                    created = target
+                rows = check.rows if check else None
+                result = self.outcome(
+                    entry,
+                    file_id,
+                    received_at,
+                    LANDED,
+                    digest,
+                    rows,
+                    None,
+                    _relative(self.project, target),
+                )
+            if inbox_module.changed_since(entry.path, before):
+                raise _ChangedWhileRead
+            record(self.con, result)
+            recorded = True
+            if result.status == LANDED:
+                self.landed[(entry.source, sha)] = LandedFile(
+                    entry.name, received_at, result.rows, result.landed_path
+                )
+            inbox_module.release(entry)
+            return result
+        except BaseException:
+            if not recorded:
+                if created is not None:
+                    created.unlink(missing_ok=True)
+                inbox_module.unclaim(entry)
+            raise
 
-    target = project.landing_dir / feed.source / f"{sha}.{feed.extension}"
-    _land(path, target, sha)
-    result = outcome(LANDED, check.rows, None, _relative(project, target))
-    _record(con, result)
-    landed[(feed.source, sha)] = _Landed(path.name, received_at, check.rows, result.landed_path)
-    path.unlink()
-    log.debug("landed %s as %s", path, target)
-    return result
+
+def _finish_claims(run: _Run, entries: list[Entry]) -> list[Entry]:
+    """Finish the claims an interrupted run logged; return the entries still to take."""
+    pending = []
+    for entry in entries:
+        row = logged(run.con, entry.claim_id) if entry.claim_id else None
+        if row is None:
+            pending.append(entry)
+            continue
+        if row.status == REJECTED and not os.path.lexists(run.project.data_dir / row.landed_path):
+            _move_aside(entry, run.project.data_dir / row.landed_path)
+        else:
+            inbox_module.release(entry)
+        log.info("%s: finished what an interrupted ingest logged (%s)", entry.shown, row.status)
+    return pending
+
+
+def _disk_error(entry: Entry, error: OSError) -> DataOpsError:
+    where = f" ({error.filename})" if error.filename else ""
+    return DataOpsError(
+        f"ingest stopped at {entry.shown}: {error.strerror or error}{where}",
+        "nothing was half-written and the file is still in the inbox: free space on the disk "
+        "(or make it writable), then run ingest again",
+    )
+
+
+def _log_error(warehouse: Path, error: duckdb.Error) -> DataOpsError:
+    cause = str(error).split("\n", 1)[0]
+    return DataOpsError(
+        f"cannot write the ingestion log in {warehouse}: {cause}",
+        "the file being taken is still in the inbox: free space on the disk (or make it "
+        "writable), then run ingest again",
+    )
+
+
+def _create_inbox(project: Project, feeds: dict[str, Feed]) -> list[Path]:
+    if project.inbox_dir.exists():
+        return []
+    created = []
+    for source in sorted(feeds):
+        folder = project.inbox_dir / source
+        folder.mkdir(parents=True, exist_ok=True)
+        created.append(folder)
+    return created
 
 
 def ingest(
@@ -625,6 +372,7 @@ def ingest(
     target: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     clock: Callable[[Path], datetime] | None = None,
+    settle_seconds: float | None = None,
 ) -> IngestSummary:
     """Take every file waiting in the inbox into the landing zone and log it.
 
@@ -632,23 +380,57 @@ def ingest(
     ``clock(path)`` gives the time (UTC) a file is logged as received; by default, now.
     A replay of past days passes the time the source would have sent each file, so that
     the arrival lag of each day (what ``freshness_anomaly`` checks) is the replayed one.
+    ``settle_seconds``: how long a file must stay unchanged before it is taken
+    (default: ``DATAOPS_INBOX_SETTLE_SECONDS``, else 2).
     """
     feeds = load_feeds(project.models_dir)
     name = target or project.default_target()
     warehouse = project.warehouse_path(name)
+    settle = inbox_module.settle_seconds(settle_seconds)
     summary = IngestSummary(name, warehouse, project.data_dir)
     summary.sources = {source: SourceSummary() for source in sorted(feeds)}
 
-    with open_log(warehouse) as con, duckdb.connect() as scratch:
-        for source in sorted(feeds):
-            _remove_stale_temp_files(project.landing_dir / source)
-        pending = inbox_files(project, feeds)
-        if progress:
-            progress(0, len(pending))
-        landed = _landed_files(con)
-        for done, (feed, path) in enumerate(pending, start=1):
-            summary.add(_ingest_file(project, con, scratch, landed, feed, path, clock))
+    with exclusive_lock(
+        project.data_dir / ".ingest.lock",
+        f"another dataops ingest is running on the data folder {project.data_dir}",
+        "wait for it to finish, then run ingest again",
+    ):
+        summary.created = _create_inbox(project, feeds)
+        with open_log(warehouse) as con, duckdb.connect() as scratch:
+            run = _Run(project, con, scratch, feeds, landed_files(con), clock)
+            for source in sorted(feeds):
+                _remove_stale_temp_files(project.landing_dir / source)
+            entries = _finish_claims(run, inbox_module.list_entries(project.inbox_dir, feeds))
+            ready, waiting = inbox_module.ready_files(entries, settle)
+            for left in waiting:
+                summary.wait(left)
             if progress:
-                progress(done, len(pending))
-        export_log(con, project.log_export_path(name))
+                progress(0, len(ready))
+            for done, entry in enumerate(ready, start=1):
+                try:
+                    summary.add(run.take(entry))
+                except _ChangedWhileRead:
+                    summary.wait(
+                        Waiting(entry, "it changed while ingest read it: left for the next run")
+                    )
+                except OSError as error:
+                    if error.errno in DISK_ERRORS:
+                        raise _disk_error(entry, error) from error
+                    summary.fail(Waiting(entry, excerpt(f"{error.strerror or error}", 200)))
+                except duckdb.Error as error:
+                    raise _log_error(warehouse, error) from error
+                except Exception as error:  # one file's failure never stops the others
+                    log.debug("ingest of %s failed", entry.shown, exc_info=True)
+                    summary.fail(Waiting(entry, excerpt(f"{type(error).__name__}: {error}", 200)))
+                if progress:
+                    progress(done, len(ready))
+            try:
+                export_log(con, project.log_export_path(name))
+            except (OSError, duckdb.Error) as error:
+                raise DataOpsError(
+                    f"cannot write the copy of the log {project.log_export_path(name)}: "
+                    f"{str(error).splitlines()[0]}",
+                    "the files of this run are landed and logged; free space, then run ingest "
+                    "again to rewrite the copy",
+                ) from error
     return summary
