@@ -9,6 +9,6 @@
     {%- elif value.strftime is defined -%}
         timestamp '{{ value.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
     {%- else -%}
-        '{{ (value | string).replace("'", "''") }}'
+        {{ sql_string(value) }}
     {%- endif -%}
 {%- endmacro %}

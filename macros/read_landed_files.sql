@@ -19,7 +19,7 @@
     {%- set new_files -%}
         select landed_path
         from {{ ingestion_log }}
-        where source = '{{ source_name }}' and status = 'landed'
+        where source = {{ sql_string(source_name) }} and status = 'landed'
         {%- if is_incremental() %}
             and sha256 not in (select distinct _file_sha256 from {{ this }})
         {%- endif %}
@@ -92,7 +92,8 @@
         {{ reader }}(
             [
                 {%- for path in landed_paths %}
-                '{{ var("data_dir") }}/{{ path }}'{{ ',' if not loop.last }}
+                {{ sql_string(var('data_dir') ~ '/' ~ path) }}
+                {{- ',' if not loop.last }}
                 {%- endfor %}
             ],
             {%- if file_format == 'csv' %}
@@ -103,7 +104,8 @@
             {%- endif %}
             columns = {
                 {%- for column in columns %}
-                '{{ column.name }}': '{{ column.data_type | upper }}'
+                {%- set column_type = column.data_type | upper %}
+                {{ sql_string(column.name) }}: {{ sql_string(column_type) }}
                 {{- ',' if not loop.last }}
                 {%- endfor %}
             },
@@ -112,6 +114,6 @@
     inner join {{ ingestion_log }} as files
         on
             parse_filename(file_rows.filename, true) = files.sha256
-            and files.source = '{{ source_name }}'
+            and files.source = {{ sql_string(source_name) }}
             and files.status = 'landed'
 {%- endmacro %}

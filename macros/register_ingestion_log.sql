@@ -23,5 +23,5 @@
     {%- do run_query('drop table if exists ' ~ ingestion_log) -%}
     create table {{ ingestion_log }}
     using parquet
-    location '{{ location }}'
+    location {{ sql_string(location) }}
 {%- endmacro %}

@@ -12,6 +12,10 @@
         {%- do file_names.append(path.split('/')[-1]) -%}
     {%- endfor -%}
     {%- set view = 'landed_' ~ source_name -%}
+    {%- set files_glob = file_names[0] if file_names | length == 1
+        else '{' ~ file_names | join(',') ~ '}' -%}
+    {%- set files_path = var('data_dir') ~ '/landing/' ~ source_name
+        ~ '/' ~ files_glob -%}
     {%- set create_view -%}
         create or replace temporary view {{ view }} (
             {%- for column in columns %}
@@ -21,9 +25,7 @@
         )
         using {{ 'csv' if file_format == 'csv' else 'json' }}
         options (
-            path '{{ var("data_dir") }}/landing/{{ source_name }}/
-                {{- file_names[0] if file_names | length == 1
-                    else '{' ~ file_names | join(',') ~ '}' }}',
+            path {{ sql_string(files_path) }},
             {%- if file_format == 'csv' %}
             header 'true',
             quote '"',
@@ -45,6 +47,6 @@
     inner join {{ ingestion_log }} as files
         on
             file_rows.file_sha256 = files.sha256
-            and files.source = '{{ source_name }}'
+            and files.source = {{ sql_string(source_name) }}
             and files.status = 'landed'
 {%- endmacro %}

@@ -23,13 +23,13 @@ import duckdb
 from dataops.build import DbtOutcome, run_dbt
 from dataops.conventions import PUBLIC_ZONE, model_keys
 from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.project import CI_SANDBOX, Project
 from dataops.publish import Places
-from dataops.sandbox import TARGET, VARIABLE, remove_file, sandbox_path
+from dataops.sandbox import TARGET, VARIABLE, attach_read_only, remove_file, sandbox_path
+from dataops.sandbox import quote_identifier as _quote
 
 log = logging.getLogger(__name__)
 
-CI_SANDBOX = "ci"
 SAMPLE_ROWS = 5
 # Stamped with the build time on every row an incremental model (re)computes: it
 # differs between any two builds, so it says nothing about what a change does.
@@ -64,10 +64,6 @@ class CiOutcome:
     build: DbtOutcome
     diffs: list[MartDiff]
     markdown: str
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
@@ -248,7 +244,7 @@ def run_ci(project: Project, artifacts_dir: Path | None = None) -> CiOutcome:
     if marts:
         con = duckdb.connect(str(sandbox), read_only=True)
         try:
-            con.execute(f"attach '{places.prod}' as prod (read_only)")
+            attach_read_only(con, places.prod, "prod")
             for unique_id, name in marts:
                 if _columns(con, CI_SANDBOX, name):
                     diffs.append(diff_mart(con, CI_SANDBOX, name, keys.get(unique_id, [])))

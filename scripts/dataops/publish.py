@@ -131,7 +131,7 @@ def _carry_over_log(old_candidate: Path, candidate: Path) -> int:
     """Copy the log rows of a candidate that was never published into the new one."""
     with open_log(candidate) as con:
         try:
-            con.execute(f"attach '{old_candidate}' as unpublished (read_only)")
+            con.execute("attach ? as unpublished (read_only)", [str(old_candidate)])
         except duckdb.Error as error:
             log.warning(
                 "the candidate left by an interrupted publish (%s) cannot be read (%s);"

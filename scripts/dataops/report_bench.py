@@ -42,13 +42,14 @@ def synthesise(
     ``dbt build`` runs are the heaviest (every model, snapshot and test), so they
     are the default; an empty ``command`` repeats every recorded run.
     """
-    only = f"where command = '{command}'" if command else ""
+    only = "where command = $command" if command else ""
+    chosen = {"command": command} if command else {}
     history.unlink(missing_ok=True)
     con = duckdb.connect(str(history))
     try:
-        con.execute(f"attach '{warehouse}' as recorded (read_only)")
+        con.execute("attach ? as recorded (read_only)", [str(warehouse)])
         recorded = con.execute(
-            f"select count(*) from recorded.observability.invocations {only}"
+            f"select count(*) from recorded.observability.invocations {only}", chosen
         ).fetchall()
         recorded_runs = recorded[0][0]
         if recorded_runs == 0:
@@ -79,7 +80,8 @@ def synthesise(
             cross join range({copies}) as copies (copy_number)
             cross join span
             qualify row_number() over (order by copy_number, position) <= {runs}
-            """
+            """,
+            chosen,
         )
         con.execute("create schema observability")
         tables = con.execute(
@@ -94,11 +96,12 @@ def synthesise(
         rows = {}
         for (table,) in sorted(tables):
             columns = con.execute(
-                f"""
+                """
                 select column_name, data_type from duckdb_columns()
                 where database_name = 'recorded' and schema_name = 'observability'
-                    and table_name = '{table}'
-                """
+                    and table_name = ?
+                """,
+                [table],
             ).fetchall()
             replaced = ["copied.new_id as invocation_id"] + [
                 f"source.{name} + copied.shift as {name}"

@@ -15,12 +15,17 @@ read-only under the catalog ``prod``. Two ways to make one, both measured by
 
 Reading a zero-copy sandbox outside dbt needs prod attached first:
 ``attach 'warehouse/prod.duckdb' as prod (read_only)``.
+
+A sandbox's name follows one rule (``dataops.project.check_sandbox_name``):
+``create`` applies it, and so does the target ``sandbox`` to DATAOPS_SANDBOX,
+in plain dbt (the plugin ``dataops.sandbox_guard``) and in ``dataops``, before
+any file is opened. An unset DATAOPS_SANDBOX is refused: a shared default
+sandbox would mix the builds of whoever forgot to set it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -32,18 +37,15 @@ import duckdb
 
 from dataops.build import DbtOutcome, run_dbt
 from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.project import SANDBOX_VARIABLE, Project, check_sandbox_name
 from dataops.publish import Places
 
 log = logging.getLogger(__name__)
 
 TARGET = "sandbox"
-VARIABLE = "DATAOPS_SANDBOX"
+VARIABLE = SANDBOX_VARIABLE
 ZERO_COPY = "zero-copy"
 COPY = "copy"
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# Names of catalogs and files the sandbox target cannot take.
-RESERVED = frozenset({"prod", "candidate", "ci", "memory", "system", "temp", "main"})
 # Schemas of prod not exposed in a sandbox: its failing rows are its own, and so is
 # its run history (the observability hook writes its own tables in the sandbox).
 SKIPPED_SCHEMAS = ("test_failures", "observability")
@@ -55,15 +57,6 @@ class SandboxInfo:
     path: Path
     bytes: int
     modified: datetime
-
-
-def check_name(name: str, reserved: frozenset[str] = RESERVED) -> None:
-    if not NAME.match(name) or name in reserved:
-        raise DataOpsError(
-            f"{name!r} cannot name a sandbox",
-            "use lowercase letters, digits and _ (a letter first, 40 at most), not "
-            + ", ".join(sorted(reserved)),
-        )
 
 
 def sandbox_path(project: Project, name: str) -> Path:
@@ -82,25 +75,35 @@ def remove_file(path: Path) -> None:
         file.unlink(missing_ok=True)
 
 
+def quote_identifier(name: str) -> str:
+    """A name as a DuckDB identifier, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """Attach the DuckDB file ``path`` read-only as ``alias`` (the path bound, never spliced)."""
+    con.execute(f"attach ? as {quote_identifier(alias)} (read_only)", [str(path)])
+
+
 def create_zero_copy(prod: Path, path: Path) -> int:
     """A new file with one view per relation of prod; returns the number of views."""
     con = duckdb.connect(str(path))
     try:
-        con.execute(f"attach '{prod}' as prod (read_only)")
-        skipped = ", ".join(f"'{schema}'" for schema in SKIPPED_SCHEMAS)
+        attach_read_only(con, prod, "prod")
         relations = con.execute(
             "select schema_name, table_name from duckdb_tables()"
-            f" where database_name = 'prod' and schema_name not in ({skipped})"
+            " where database_name = 'prod' and not list_contains($skipped, schema_name)"
             " union all select schema_name, view_name from duckdb_views()"
-            f" where database_name = 'prod' and not internal and schema_name not in ({skipped})"
-            " order by 1, 2"
+            " where database_name = 'prod' and not internal"
+            " and not list_contains($skipped, schema_name)"
+            " order by 1, 2",
+            {"skipped": list(SKIPPED_SCHEMAS)},
         ).fetchall()
         for schema in sorted({schema for schema, _name in relations}):
-            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f"create schema if not exists {quote_identifier(schema)}")
         for schema, name in relations:
-            con.execute(
-                f'create view "{schema}"."{name}" as select * from prod."{schema}"."{name}"'
-            )
+            relation = f"{quote_identifier(schema)}.{quote_identifier(name)}"
+            con.execute(f"create view {relation} as select * from prod.{relation}")
         con.execute("detach prod")
         return len(relations)
     finally:
@@ -109,7 +112,7 @@ def create_zero_copy(prod: Path, path: Path) -> int:
 
 def create(project: Project, name: str, mode: str = ZERO_COPY, replace: bool = False) -> Path:
     """Make the sandbox ``name`` from prod."""
-    check_name(name)
+    check_sandbox_name(name)
     prod = _require_prod(project)
     path = sandbox_path(project, name)
     if path.exists() and not replace:
@@ -141,7 +144,7 @@ def list_sandboxes(project: Project) -> list[SandboxInfo]:
 
 
 def drop(project: Project, name: str) -> Path:
-    check_name(name, frozenset())
+    check_sandbox_name(name, frozenset())
     path = sandbox_path(project, name)
     if not path.exists():
         raise DataOpsError(f"no sandbox {name} ({path})", "dataops sandbox list shows them")
@@ -157,6 +160,7 @@ def build_in(
     artifacts_dir: Path | None = None,
 ) -> DbtOutcome:
     """``dbt build -s <select>`` on the target ``sandbox`` with DATAOPS_SANDBOX=name."""
+    check_sandbox_name(name)
     command = ["build", "--select", *select, *extra]
     return run_dbt(project, command, TARGET, artifacts_dir, env={VARIABLE: name})
 
