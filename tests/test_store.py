@@ -384,6 +384,7 @@ def test_workflow_passes_zizmor_and_pins_every_action() -> None:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
     runs = [step.get("run", "") for step in workflow["jobs"]["publish"]["steps"]]
-    steps = ("dataops store pull", "make publish", "dataops store push")
-    order = [next(i for i, line in enumerate(runs) if step in line) for step in steps]
-    assert order == sorted(order)
+    # prod comes from the store before the publish and goes back to it after
+    publish = runs.index("make publish")
+    assert any("dataops store pull" in line for line in runs[:publish])
+    assert any("dataops store push" in line for line in runs[publish:])
