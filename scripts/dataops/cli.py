@@ -635,6 +635,88 @@ def spark_cluster_stop() -> None:
     click.echo(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
+# Prod's durable copy (store.py): a folder or an rclone remote, DATAOPS_PROD_STORE.
+# The block keeps its import with it so that it stays one self-contained part of the file.
+from dataops import store as store_module  # noqa: E402
+
+_store_option = click.option(
+    "--store",
+    "url",
+    envvar="DATAOPS_PROD_STORE",
+    show_envvar=True,
+    help="A folder, a file:// URL or an rclone remote (name:bucket/path).",
+)
+
+
+def _megabytes(sizes: dict[str, int]) -> str:
+    return f"{len(sizes)} files, {sum(sizes.values()) / 1e6:.1f} MB"
+
+
+@cli.group(name="store")
+def store_group() -> None:
+    """Prod and the landing in a durable store: push after a publish, pull on a new machine."""
+
+
+@store_group.command(name="init")
+@_store_option
+def store_init(url: str | None) -> None:
+    """Create an empty store: the first pull from it starts prod from nothing (once only)."""
+    store = store_module.open_store(url)
+    snapshot = store_module.init(store)
+    click.echo(f"initialised {store.url}: snapshot {snapshot} (empty prod)")
+
+
+@store_group.command(name="push")
+@_store_option
+@click.option(
+    "--keep",
+    default=store_module.KEEP,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Snapshots kept in the store: the current one and those before it.",
+)
+@click.option("--force", is_flag=True, help="Push even if the store moved on since the last pull.")
+def store_push(url: str | None, keep: int, force: bool) -> None:
+    """Save prod, its state and the landing as the store's new snapshot (new files only)."""
+    store = store_module.open_store(url)
+    outcome = store_module.push(Project.discover(), store, keep=keep, force=force)
+    if not outcome.copied:
+        click.echo(f"{store.url} holds this prod already: snapshot {outcome.snapshot}")
+        return
+    click.echo(f"pushed snapshot {outcome.snapshot} to {store.url}: {outcome.files} files")
+    click.echo(f"uploaded: {_megabytes(outcome.copied)} (the other files were in the store)")
+    if outcome.removed:
+        click.echo(f"deleted older snapshots: {', '.join(outcome.removed)}")
+
+
+@store_group.command(name="pull")
+@_store_option
+@click.option("--snapshot", help="An earlier snapshot (dataops store status lists them).")
+@click.option("--force", is_flag=True, help="Replace local prod changes never pushed.")
+def store_pull(url: str | None, snapshot: str | None, force: bool) -> None:
+    """Make this checkout's prod and landing the store's snapshot, every file verified."""
+    store = store_module.open_store(url)
+    outcome = store_module.pull(Project.discover(), store, snapshot=snapshot, force=force)
+    published = outcome.published_at or "never (an empty prod)"
+    click.echo(f"pulled snapshot {outcome.snapshot} from {store.url}: {outcome.files} files")
+    click.echo(f"published at: {published}; downloaded: {_megabytes(outcome.copied)}")
+    if outcome.removed:
+        click.echo(f"removed (not in the snapshot): {', '.join(outcome.removed)}")
+
+
+@store_group.command(name="status")
+@_store_option
+def store_status(url: str | None) -> None:
+    """The snapshots the store keeps, the current one first."""
+    for manifest in store_module.history(store_module.open_store(url)):
+        entries = manifest["files"].values()
+        click.echo(
+            f"{manifest['snapshot']}  created {manifest.get('created_at')}  published"
+            f" {manifest.get('published_at') or '-'}  {len(entries)} files"
+            f" {sum(entry.bytes for entry in entries) / 1e6:.1f} MB"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; every failure ends in one line on stderr.
 
