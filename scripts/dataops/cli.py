@@ -27,6 +27,7 @@ from dataops import ingest as ingest_module
 from dataops import publish as publish_module
 from dataops import report as report_module
 from dataops import sandbox as sandbox_module
+from dataops import store as store_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -636,9 +637,6 @@ def spark_cluster_stop() -> None:
 
 
 # Prod's durable copy (store.py): a folder or an rclone remote, DATAOPS_PROD_STORE.
-# The block keeps its import with it so that it stays one self-contained part of the file.
-from dataops import store as store_module  # noqa: E402
-
 _store_option = click.option(
     "--store",
     "url",

@@ -126,7 +126,10 @@ def start(project: Project, timeout: float = 180) -> Cluster:
             f"spark.hadoop.javax.jdo.option.ConnectionURL="
             f"jdbc:derby:;databaseName={metastore};create=true",
             "--conf",
-            f"spark.driver.extraJavaOptions=-Dderby.system.home={folder}",
+            # one JVM option: the folder quoted, so that a space or quote stays in the path
+            "spark.driver.extraJavaOptions=-Dderby.system.home=\""
+            + str(folder).replace("\\", "\\\\").replace('"', '\\"')
+            + '"',
             "--hiveconf",
             f"hive.server2.thrift.port={THRIFT_PORT}",
             "--hiveconf",
