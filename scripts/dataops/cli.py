@@ -7,14 +7,23 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from dataops import bench as bench_module
@@ -28,6 +37,7 @@ from dataops import ingest as ingest_module
 from dataops import publish as publish_module
 from dataops import report as report_module
 from dataops import sandbox as sandbox_module
+from dataops import verify as verify_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -227,6 +237,51 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
     for relation, count in marts.items():
         click.echo(f"{relation:<32} {count:>9,} rows")
     click.echo(f"tests: {outcome.tests_line}")
+
+
+# Below this many bytes to re-hash (under a second), verify needs no progress bar.
+VERIFY_PROGRESS_MIN_BYTES = 512 * 1024**2
+
+
+@contextmanager
+def _hash_progress() -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(bytes_done, bytes_total)`` for re-hashing: a bar once the work is long."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+    )
+    task = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if total < VERIFY_PROGRESS_MIN_BYTES:
+                return
+            progress.start()
+            task = progress.add_task("verify", total=total)
+        progress.update(task, completed=done)
+        if done >= total:
+            progress.stop()
+
+    try:
+        yield report
+    finally:
+        progress.stop()
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose ingestion log is checked (default: profiles.yml).")
+def verify(target: str | None) -> None:
+    """Re-hash every landed file against the ingestion log: changed, missing, unlogged files."""
+    project = Project.discover()
+    with _hash_progress() as progress:
+        result = verify_module.verify(project, target, progress)
+    click.echo(result.summary)
+    verify_module.require_intact(result)
 
 
 @cli.command()
