@@ -295,10 +295,13 @@ def verify(target: str | None) -> None:
 def build(
     target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
 ) -> None:
-    """dbt build for a target, then the rows per zone and the test counts."""
+    """dbt build for a target (the landed files it reads verified first), then rows and tests."""
     _refuse_prod(target, "build")
     project = Project.discover()
-    outcome = build_module.build(project, target, select, full_refresh, ingestion_log_of)
+    with _hash_progress() as progress:
+        outcome = build_module.build(
+            project, target, select, full_refresh, ingestion_log_of, progress=progress
+        )
     _print_build(project, target, outcome)
 
 
