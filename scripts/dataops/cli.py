@@ -625,6 +625,9 @@ def _print_bench(results: list[bench_module.ScaleResult]) -> None:
     row("tests (dbt test)", lambda r: f"{r.seconds('tests'):.1f}")
     row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
     row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
+    row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
+    row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
     row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
     for label, models in (
         ("slowest model", lambda r: r.slowest_models),
