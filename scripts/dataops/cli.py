@@ -255,22 +255,30 @@ def _hash_progress() -> Iterator[Callable[[int, int], None]]:
         console=stderr,
     )
     task = None
+    shown = False
+
+    def stop() -> None:
+        nonlocal shown
+        if shown:
+            progress.stop()
+            shown = False
 
     def report(done: int, total: int) -> None:
-        nonlocal task
+        nonlocal task, shown
         if task is None:
             if total < VERIFY_PROGRESS_MIN_BYTES:
                 return
             progress.start()
+            shown = True
             task = progress.add_task("verify", total=total)
         progress.update(task, completed=done)
         if done >= total:
-            progress.stop()
+            stop()
 
     try:
         yield report
     finally:
-        progress.stop()
+        stop()
 
 
 @cli.command()
