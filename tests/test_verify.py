@@ -26,6 +26,7 @@ from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.publish import Places, publish
 from dataops.sources import Feed, load_feeds
+from dataops.verify import hashing_in
 from test_pipeline import flights_between
 
 ROOT = Path(__file__).parents[1]
@@ -121,6 +122,9 @@ def test_clean_landing_verifies(landed: Project, capsys: pytest.CaptureFixture[s
     assert f"{landed_bytes:,} bytes in" in output
     assert "0 changed, 0 missing, 0 unlogged" in output
     assert problem_lines(output) == []
+    # what the benchmark reads back from the summary line
+    hashed, seconds = hashing_in(output)
+    assert hashed == landed_bytes and seconds >= 0
 
 
 def damage_changed(project: Project) -> tuple[Path, str]:

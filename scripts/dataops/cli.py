@@ -636,6 +636,8 @@ def _print_bench(results: list[bench_module.ScaleResult]) -> None:
     row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
     row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
     row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
+    row("  of which re-hashing", lambda r: f"{r.hashing_seconds:.2f}")
+    row("  re-hashing s per GB landed", lambda r: f"{r.hashing_seconds_per_gb:.2f}")
     row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
     for label, models in (
         ("slowest model", lambda r: r.slowest_models),

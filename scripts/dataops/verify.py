@@ -20,6 +20,7 @@ file holds only the log, so no Spark is needed.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,8 +98,19 @@ class VerifyResult:
         rate = self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
         return (
             f"verified {self.files:,} landed files of target {self.target} ({self.scope}):"
-            f" {self.bytes:,} bytes in {self.seconds:.2f} s ({rate:,.0f} MB/s); {found}"
+            f" {self.bytes:,} bytes in {self.seconds:.3f} s ({rate:,.0f} MB/s); {found}"
         )
+
+
+_SUMMARY = re.compile(r"^verified [\d,]+ landed files .*: ([\d,]+) bytes in ([\d.]+) s ", re.M)
+
+
+def hashing_in(output: str) -> tuple[int, float]:
+    """The bytes re-hashed and the seconds it took, from the summary line verify printed."""
+    match = _SUMMARY.search(output)
+    if match is None:
+        raise DataOpsError("no summary line of dataops verify in its output", "read the output")
+    return int(match.group(1).replace(",", "")), float(match.group(2))
 
 
 def _connect(
