@@ -187,6 +187,33 @@ def test_verify_without_a_log_says_what_to_do(
     assert "run dataops ingest --target ci first" in output
 
 
+def test_verify_of_a_locked_warehouse_says_what_to_do(
+    landed: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = landed.warehouse_path("ci")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read()",
+            str(warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        code, output = dataops(capsys, "verify", "--target", "ci")
+    finally:
+        holder.communicate(timeout=30)
+    assert code == 1
+    assert f"the warehouse {warehouse} is locked by another process" in output
+    assert "wait for the dbt or dataops command writing it to finish" in output
+
+
 def loaded_rows(warehouse: Path, sha: str) -> int:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

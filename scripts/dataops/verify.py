@@ -128,13 +128,17 @@ def _connect(
         raise DataOpsError(
             f"cannot open the warehouse {warehouse}: {error}", "check the file and its folder"
         ) from error
-    try:
-        for database in attach:
-            path = str(database["path"]).replace("'", "''")
+    for database in attach:
+        path = str(database["path"]).replace("'", "''")
+        try:
             con.execute(f"attach '{path}' as \"{database['alias']}\" (read_only)")
-    except duckdb.Error:
-        con.close()
-        raise
+        except duckdb.Error as error:
+            con.close()
+            raise DataOpsError(
+                f"cannot attach {database['path']}, which the target of {warehouse} attaches"
+                f" as {database['alias']}: {error}",
+                "create it first (for a sandbox: dataops publish, then dataops sandbox create)",
+            ) from error
     return con
 
 
