@@ -170,16 +170,21 @@ def logged_files(
     try:
         if not _exists(con, LOG_TABLE):
             return None
-        loaded = ""
-        for source, relation in (not_loaded_into or {}).items():
-            if _exists(con, relation):
-                loaded += (
-                    f" and not exists (select 1 from {relation} as loaded"
-                    f" where files.source = '{source}' and loaded._file_sha256 = files.sha256)"
-                )
+        # The distinct SHA-256 of each model first: a scan of one column (dictionary
+        # encoded), then an anti-join of the log against a few thousand keys.
+        loaded = [
+            f"select distinct '{source}' as source, _file_sha256 as sha256 from {relation}"
+            for source, relation in (not_loaded_into or {}).items()
+            if _exists(con, relation)
+        ]
+        unloaded = (
+            " and not exists (select 1 from loaded where loaded.source = files.source"
+            " and loaded.sha256 = files.sha256)"
+        )
         rows = con.execute(
-            "select source, sha256, bytes, landed_path, original_name, received_at"
-            f" from {LOG_TABLE} as files where status = ?{loaded}"
+            (f"with loaded as ({' union all '.join(loaded)}) " if loaded else "")
+            + "select source, sha256, bytes, landed_path, original_name, received_at"
+            f" from {LOG_TABLE} as files where status = ?{unloaded if loaded else ''}"
             " order by received_at, landed_path",
             [LANDED],
         ).fetchall()
