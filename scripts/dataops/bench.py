@@ -12,7 +12,11 @@ For each scale, in its own folder (``build/bench/x<scale>/``):
 5. the floor: the same compiled SQL (from dbt's manifest, in the order dbt
    ran it) executed directly on DuckDB, on a copy of the warehouse taken
    before the build, with the same settings;
-6. one new day: the held-back files are ingested and built (incremental).
+6. one new day: the held-back files are ingested and built (incremental);
+7. ``dataops verify``: every landed file re-hashed against the ingestion log;
+   its wall time, and the re-hashing alone (the seconds verify reports, without
+   the interpreter's start-up), each per GB landed. The files were just
+   written, so they are read from the page cache, as after a day's ingest.
 
 The three slowest models of the full build and of the new day's build are
 reported (dbt's ``run_results.json``).
@@ -40,6 +44,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from dataops import verify
 from dataops.errors import DataOpsError
 from dataops.project import Project
 
@@ -66,6 +71,10 @@ class ScaleResult:
     steps: dict[str, Step] = field(default_factory=dict)
     slowest_models: list[tuple[str, float]] = field(default_factory=list)
     new_day_slowest_models: list[tuple[str, float]] = field(default_factory=list)
+    # bytes of the landed files the ingestion log names, once every step ran
+    landed_bytes: int = 0
+    # seconds dataops verify spent re-hashing them (its wall time less start-up)
+    hashing_seconds: float = 0.0
 
     def seconds(self, name: str) -> float:
         return self.steps[name].seconds
@@ -77,6 +86,14 @@ class ScaleResult:
     @property
     def new_day_share(self) -> float:
         return self.seconds("new_day_build") / self.seconds("full_build")
+
+    @property
+    def verify_seconds_per_gb(self) -> float:
+        return self.seconds("verify") / (self.landed_bytes / 1e9)
+
+    @property
+    def hashing_seconds_per_gb(self) -> float:
+        return self.hashing_seconds / (self.landed_bytes / 1e9)
 
     @property
     def peak_bytes(self) -> int:
@@ -165,7 +182,7 @@ def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> No
     con = duckdb.connect(str(warehouse))
     try:
         for name, value in settings.items():
-            con.execute(f"set {name} = '{value}'")
+            con.execute(f"set {name} = ?", [value])
         for result in results["results"]:
             node = manifest["nodes"].get(result["unique_id"])
             if node is None or node["resource_type"] not in ("model", "snapshot"):
@@ -264,6 +281,11 @@ def bench_scale(
     step("new_day_ingest", [*dataops, "ingest", "--target", target])
     step("new_day_build", [*dbt, "build", *BUILD_WITHOUT_TESTS, *dbt_args])
     result.new_day_slowest_models = _slowest_models(artifacts / "target")
+    step("verify", [*dataops, "verify", "--target", target])
+    result.landed_bytes = sum(item.bytes for item in verify.logged_files(warehouse) or [])
+    _hashed, result.hashing_seconds = verify.hashing_in(
+        (logs / "verify.log").read_text(encoding="utf-8")
+    )
     return result
 
 
@@ -316,6 +338,10 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "full_build_over_floor": round(result.floor_ratio, 3),
                 "new_day_over_full_build": round(result.new_day_share, 4),
                 "peak_gib": round(result.peak_bytes / GIB, 3),
+                "landed_bytes": result.landed_bytes,
+                "verify_seconds_per_gb": round(result.verify_seconds_per_gb, 3),
+                "verify_hashing_seconds": result.hashing_seconds,
+                "verify_hashing_seconds_per_gb": round(result.hashing_seconds_per_gb, 3),
                 "slowest_models": result.slowest_models,
                 "new_day_slowest_models": result.new_day_slowest_models,
             }

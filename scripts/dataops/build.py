@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from dataops import verify
 from dataops.errors import DataOpsError
 from dataops.project import Project
 
@@ -162,6 +163,35 @@ def run_dbt(
     return outcome
 
 
+def verify_inputs(
+    project: Project,
+    target: str | None,
+    full_refresh: bool = False,
+    ingestion_log_of: str | None = None,
+    refused: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> verify.VerifyResult:
+    """Re-hash the landed files a build of ``target`` is about to read; refuse if one differs.
+
+    The landing models read the landed files whose SHA-256 is not in their
+    ``_file_sha256`` yet (every file on a full refresh): on a DuckDB target
+    exactly those are checked. A Spark target's landing tables are in Spark,
+    which dataops does not start for this: every landed file of the log it
+    reads is checked. Raises DataOpsError naming each changed or missing file,
+    led by ``refused`` (default: ``dataops build ... refused``).
+    """
+    name, output = project.output(target)
+    if output["type"] == "duckdb":
+        loaded = None if full_refresh else LANDING_RELATIONS
+        result = verify.inputs(project, name, loaded, progress)
+    else:
+        result = verify.inputs(project, ingestion_log_of or name, None, progress, required=True)
+    refresh = " --full-refresh" if full_refresh else ""
+    verify.require_intact(result, refused or f"dataops build{refresh} on target {name} refused")
+    log.info("%s", result.summary)
+    return result
+
+
 def build(
     project: Project,
     target: str | None = None,
@@ -169,12 +199,15 @@ def build(
     full_refresh: bool = False,
     ingestion_log_of: str | None = None,
     artifacts_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DbtOutcome:
     """``dbt build`` for a target; raises DataOpsError when a node fails.
 
     ``ingestion_log_of`` (Spark targets) reads the ingestion log of another
     target, to build from the files it ingested; by default a target reads
-    its own.
+    its own. The landed files the build is about to read are verified first
+    (``verify_inputs``, ``progress(bytes_done, bytes_total)``): dbt does not
+    run when one of them changed or is missing.
     """
     name, output = project.output(target)
     log_of = ingestion_log_of or name
@@ -183,6 +216,7 @@ def build(
             f"no ingestion log for target {log_of} at {project.log_export_path(log_of)}",
             f"run dataops ingest --target {log_of} first",
         )
+    verify_inputs(project, name, full_refresh, ingestion_log_of, progress=progress)
     command = ["build"]
     if ingestion_log_of:
         command += ["--vars", f"{{ingestion_log_target: {ingestion_log_of}}}"]
@@ -234,6 +268,8 @@ SOURCE_RELATIONS = {
     ),
 }
 ZONE_COLUMNS = ("landing", "staging", "trusted", "quarantine")
+# The landing model of each source: the one relation that reads its landed files.
+LANDING_RELATIONS = {source: relations[0] for source, relations in SOURCE_RELATIONS.items()}
 
 
 @dataclass(frozen=True)

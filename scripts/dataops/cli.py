@@ -7,13 +7,22 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from dataops import bench as bench_module
@@ -28,6 +37,7 @@ from dataops import publish as publish_module
 from dataops import report as report_module
 from dataops import sandbox as sandbox_module
 from dataops import store as store_module
+from dataops import verify as verify_module
 from dataops.errors import DataOpsError
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -222,6 +232,59 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
     click.echo(f"tests: {outcome.tests_line}")
 
 
+# Below this many bytes to re-hash (under a second), verify needs no progress bar.
+VERIFY_PROGRESS_MIN_BYTES = 512 * 1024**2
+
+
+@contextmanager
+def _hash_progress() -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(bytes_done, bytes_total)`` for re-hashing: a bar once the work is long."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+    )
+    task = None
+    shown = False
+
+    def stop() -> None:
+        nonlocal shown
+        if shown:
+            progress.stop()
+            shown = False
+
+    def report(done: int, total: int) -> None:
+        nonlocal task, shown
+        if task is None:
+            if total < VERIFY_PROGRESS_MIN_BYTES:
+                return
+            progress.start()
+            shown = True
+            task = progress.add_task("verify", total=total)
+        progress.update(task, completed=done)
+        if done >= total:
+            stop()
+
+    try:
+        yield report
+    finally:
+        stop()
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose ingestion log is checked (default: profiles.yml).")
+def verify(target: str | None) -> None:
+    """Re-hash every landed file against the ingestion log: changed, missing, unlogged files."""
+    project = Project.discover()
+    with _hash_progress() as progress:
+        result = verify_module.verify(project, target, progress)
+    click.echo(result.summary)
+    verify_module.require_intact(result)
+
+
 @cli.command()
 @click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
 @click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
@@ -233,10 +296,13 @@ def _print_build(project: Project, target: str | None, outcome: build_module.Dbt
 def build(
     target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
 ) -> None:
-    """dbt build for a target, then the rows per zone and the test counts."""
+    """dbt build for a target (the landed files it reads verified first), then rows and tests."""
     _refuse_prod(target, "build")
     project = Project.discover()
-    outcome = build_module.build(project, target, select, full_refresh, ingestion_log_of)
+    with _hash_progress() as progress:
+        outcome = build_module.build(
+            project, target, select, full_refresh, ingestion_log_of, progress=progress
+        )
     _print_build(project, target, outcome)
 
 
@@ -560,6 +626,11 @@ def _print_bench(results: list[bench_module.ScaleResult]) -> None:
     row("tests (dbt test)", lambda r: f"{r.seconds('tests'):.1f}")
     row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
     row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
+    row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
+    row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
+    row("  of which re-hashing", lambda r: f"{r.hashing_seconds:.2f}")
+    row("  re-hashing s per GB landed", lambda r: f"{r.hashing_seconds_per_gb:.2f}")
     row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
     for label, models in (
         ("slowest model", lambda r: r.slowest_models),

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.build import DbtOutcome, run_dbt
+from dataops.build import DbtOutcome, run_dbt, verify_inputs
 from dataops.errors import DataOpsError
 from dataops.files import CHUNK, fsync_path
 from dataops.ingest import LOG_TABLE, open_log
@@ -264,6 +264,7 @@ def publish(project: Project, ingest_into: Callable[[str], int]) -> PublishOutco
     with publish_lock(places):
         carried = prepare_candidate(places)
         ingested = ingest_into(CANDIDATE)
+        verify_inputs(project, CANDIDATE, refused="dataops publish refused, prod unchanged")
         log.info("candidate: dbt build and every test")
         outcome = build_candidate(project, places)
         if not outcome.success:

@@ -127,7 +127,7 @@ def start(project: Project, timeout: float = 180) -> Cluster:
             f"jdbc:derby:;databaseName={metastore};create=true",
             "--conf",
             # one JVM option: the folder quoted, so that a space or quote stays in the path
-            "spark.driver.extraJavaOptions=-Dderby.system.home=\""
+            'spark.driver.extraJavaOptions=-Dderby.system.home="'
             + str(folder).replace("\\", "\\\\").replace('"', '\\"')
             + '"',
             "--hiveconf",
