@@ -680,3 +680,30 @@ def test_a_settle_time_that_is_not_a_number_is_refused(
     monkeypatch.setenv("DATAOPS_INBOX_SETTLE_SECONDS", "soon")
     with pytest.raises(DataOpsError, match="settle time"):
         ingest(project_env)
+
+
+@pytest.mark.parametrize("damage", ["changed", "missing"])
+def test_a_resent_file_restores_its_damaged_landed_copy(
+    project_env: Project, fed_inbox: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    _stock(project_env, fed_inbox, "flights")
+    ingest(project_env)
+    data = (fed_inbox / "flights" / FLIGHTS).read_bytes()
+    landed = project_env.landing_dir / "flights" / f"{_sha(data)}.csv"
+    if damage == "changed":
+        landed.chmod(0o644)
+        landed.write_bytes(data.replace(b"2013,1,2,", b"2013,1,9,", 1))
+    else:
+        landed.unlink()
+    assert main(["verify"]) == 1
+    capsys.readouterr()
+    shutil.copy(fed_inbox / "flights" / FLIGHTS, project_env.inbox_dir / "flights" / FLIGHTS)
+
+    [outcome] = ingest(project_env).files
+
+    assert outcome.status == "duplicate"
+    assert outcome.reason is not None
+    assert f"its landed copy was {damage} and is restored from this file" in outcome.reason
+    assert landed.read_bytes() == data
+    assert oct(landed.stat().st_mode & 0o777) == "0o444"
+    assert main(["verify"]) == 0

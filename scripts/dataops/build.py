@@ -225,6 +225,12 @@ def build(
     if full_refresh:
         command.append("--full-refresh")
     outcome = run_dbt(project, command, target, artifacts_dir)
+    if select and not outcome.executed:
+        raise DataOpsError(
+            f"the selection {' '.join(select)!r} matched no model, snapshot, seed or test",
+            f"check the names: dbt ls --select {' '.join(select)} lists what a selection "
+            "matches; nothing was built",
+        )
     if not outcome.success:
         listed = "\n  ".join(outcome.failures) or "see the dbt output above"
         raise DataOpsError(

@@ -154,6 +154,19 @@ def _land(path: Path, target: Path, sha: str) -> bool:
     return True
 
 
+def _restore(path: Path, landed: Path, sha: str) -> str | None:
+    """Put back a landed copy that is missing or changed from a re-sent file of the same bytes.
+
+    Returns what was wrong with the copy (``missing``, ``changed``), or None when it was intact.
+    """
+    if landed.exists() and sha256_of(landed) == sha:
+        return None
+    problem = "changed" if landed.exists() else "missing"
+    _land(path, landed, sha)
+    log.warning("%s was %s: restored from the re-sent file", landed, problem)
+    return problem
+
+
 def _rejected_target(project: Project, entry: Entry, at: datetime) -> Path:
     folder = project.rejected_dir / entry.source
     folder.mkdir(parents=True, exist_ok=True)
@@ -279,6 +292,13 @@ class _Run:
                 recorded = True
                 return self.reject(entry, file_id, received_at, digest, problem)
             if earlier is not None:
+                reason = (
+                    f"same bytes as {earlier.original_name}, landed at {earlier.received_at} UTC"
+                )
+                if restored := _restore(
+                    entry.path, self.project.data_dir / earlier.landed_path, sha
+                ):
+                    reason += f"; its landed copy was {restored} and is restored from this file"
                 result = self.outcome(
                     entry,
                     file_id,
@@ -286,7 +306,7 @@ class _Run:
                     DUPLICATE,
                     digest,
                     earlier.rows,
-                    f"same bytes as {earlier.original_name}, landed at {earlier.received_at} UTC",
+                    reason,
                     earlier.landed_path,
                 )
             else:

@@ -343,10 +343,10 @@ def require_intact(result: VerifyResult, refused: str | None = None) -> None:
     hints = []
     if broken:
         hints.append(
-            "restore each changed or missing file from a backup, or ask its source to send"
-            " the file again, and put its original bytes back at the path shown, read-only"
-            " (sha256sum must print the SHA-256 the log has); never edit the ingestion log"
-            " to match the files"
+            "drop the original file (from its source or a backup) into the inbox again and"
+            " run dataops ingest: a file of the same bytes restores the landed copy (or put"
+            " the bytes back at the path shown, read-only, until sha256sum prints the SHA-256"
+            " the log has); never edit the ingestion log to match the files"
         )
     if result.count(UNLOGGED):
         hints.append(
