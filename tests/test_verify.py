@@ -158,8 +158,8 @@ def feed_day(project: Project, inbox: Path, day: date) -> Path:
 @pytest.mark.parametrize(
     ("kind", "damage", "hint"),
     [
-        ("changed", damage_changed, "drop the original file (from its source or a backup) into the inbox again"),
-        ("missing", damage_missing, "drop the original file (from its source or a backup) into the inbox again"),
+        ("changed", damage_changed, "drop the original file (from its source or a backup)"),
+        ("missing", damage_missing, "drop the original file (from its source or a backup)"),
         ("unlogged", damage_unlogged, "move each unlogged file out of the landing folder"),
     ],
 )

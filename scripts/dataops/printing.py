@@ -7,10 +7,15 @@ emoji codes (``[red]`` or ``:fire:`` in a file name stay as typed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
+from dataops import bench as bench_module
+from dataops import build as build_module
 from dataops.errors import DataOpsError
 from dataops.ingest import IngestSummary
 from dataops.project import Project
@@ -82,3 +87,72 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
                 else ""
             ),
         )
+
+
+def build_summary(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
+    name, output = project.output(target)
+    where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
+    relations = [rel for names in build_module.SOURCE_RELATIONS.values() for rel in names]
+    counts = build_module.relation_rows(project, name, relations)
+    table = Table(
+        title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
+        title_justify="left",
+    )
+    table.add_column("source")
+    for zone in build_module.ZONE_COLUMNS:
+        table.add_column(zone, justify="right")
+    table.add_column("reconciles")
+    for rows in build_module.source_rows(project.warehouse_path(name), counts):
+        table.add_row(
+            rows.source,
+            *(f"{getattr(rows, zone):,}" for zone in build_module.ZONE_COLUMNS),
+            "yes" if rows.reconciles else "NO",
+        )
+    stdout.print(table)
+    marts = build_module.relation_rows(project, name, build_module.MART_RELATIONS)
+    for relation, count in marts.items():
+        click.echo(f"{relation:<32} {count:>9,} rows")
+    click.echo(f"tests: {outcome.tests_line}")
+
+
+def bench_table(results: list[bench_module.ScaleResult]) -> None:
+    table = Table(
+        title="dataops bench (wall seconds; peak memory of the whole process tree)",
+        title_justify="left",
+    )
+    table.add_column("measure")
+    for result in results:
+        table.add_column(f"{result.scale:g}x", justify="right")
+
+    def row(label: str, value: Callable[[bench_module.ScaleResult], str]) -> None:
+        table.add_row(label, *(value(result) for result in results))
+
+    row("flights", lambda r: f"{r.flights:,}")
+    for name, label in (
+        ("generate", "generate"),
+        ("ingest", "ingest"),
+        ("parse", "dbt start-up (parse, partial)"),
+        ("full_build", "full build (models, snapshots)"),
+        ("floor", "floor (same SQL on DuckDB)"),
+    ):
+        row(label, lambda r, name=name: f"{r.seconds(name):.1f}")
+    row("full build / floor", lambda r: f"{r.floor_ratio:.2f}")
+    row("tests (dbt test)", lambda r: f"{r.seconds('tests'):.1f}")
+    row("one new day (build)", lambda r: f"{r.seconds('new_day_build'):.1f}")
+    row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
+    row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
+    row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
+    row("  of which re-hashing", lambda r: f"{r.hashing_seconds:.2f}")
+    row("  re-hashing s per GB landed", lambda r: f"{r.hashing_seconds_per_gb:.2f}")
+    row("peak memory GiB", lambda r: f"{r.peak_bytes / bench_module.GIB:.2f}")
+    for label, models in (
+        ("slowest model", lambda r: r.slowest_models),
+        ("slowest in the new day", lambda r: r.new_day_slowest_models),
+    ):
+        for rank in range(3):
+            row(
+                f"{label} #{rank + 1}",
+                lambda r, rank=rank, models=models: "{} {:.1f}s".format(*models(r)[rank]),
+            )
+    stdout.print(table)

@@ -1,0 +1,59 @@
+"""The ``dataops`` command line: thin commands over the modules of this package.
+
+The group and what every command shares are in ``group``; the commands, one
+module per family: ``pipeline`` (feed, ingest, verify, build, demo),
+``observability`` (docs, report and their benchmarks), ``delivery`` (check,
+publish, rollback, sandbox, ci, store) and ``scale`` (generate, bench,
+spark-cluster). What they print is in ``dataops.printing``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dataops import printing
+from dataops.cli import delivery, observability, pipeline, scale
+from dataops.cli.group import _options, cli
+from dataops.errors import DataOpsError
+
+# the families register their commands on the group when imported
+FAMILIES = (pipeline, observability, delivery, scale)
+__all__ = ["FAMILIES", "cli", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI; every failure ends in one line on stderr.
+
+    A DataOpsError (what was wrong, what to do) exits 1; any other exception
+    exits 2 with its type and message. ``--debug`` shows the traceback instead.
+    """
+    _options["debug"] = False
+    try:
+        cli.main(args=argv, prog_name="dataops", standalone_mode=False)
+    except DataOpsError as error:
+        if _options["debug"]:
+            raise
+        printing.error(error.reason, error.hint)
+        return 1
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        printing.note("aborted")
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except Exception as error:
+        if _options["debug"]:
+            raise
+        message = str(error).strip().splitlines()
+        printing.error(
+            f"{type(error).__name__}: {message[0] if message else 'no message'}"
+            f" ({printing.DEBUG_HINT})"
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The ``dataops`` group, its options, and what the commands of every family share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import click
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+
+from dataops import printing
+from dataops import publish as publish_module
+from dataops.errors import DataOpsError
+
+stderr = printing.stderr
+
+
+# Set by the group's --debug option: main() then shows tracebacks.
+_options = {"debug": False}
+
+
+def date_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from error
+
+
+def count_progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=False,
+    )
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Feed, ingest and build the NYC flights DataOps project."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    _options["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=stderr, show_path=False, show_time=False, markup=False)],
+        force=True,
+    )
+
+
+def refuse_prod(target: str | None, command: str) -> None:
+    """Prod is written by dataops publish only, never in place."""
+    if target == publish_module.PROD:
+        raise DataOpsError(
+            f"dataops {command} does not write prod in place",
+            "run dataops publish: it builds and tests a candidate, then swaps it into prod",
+        )
+
+
+# Below this many bytes to re-hash (under a second), verify needs no progress bar.
+VERIFY_PROGRESS_MIN_BYTES = 512 * 1024**2
+
+
+@contextmanager
+def hash_progress() -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(bytes_done, bytes_total)`` for re-hashing: a bar once the work is long."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+    )
+    task = None
+    shown = False
+
+    def stop() -> None:
+        nonlocal shown
+        if shown:
+            progress.stop()
+            shown = False
+
+    def report(done: int, total: int) -> None:
+        nonlocal task, shown
+        if task is None:
+            if total < VERIFY_PROGRESS_MIN_BYTES:
+                return
+            progress.start()
+            shown = True
+            task = progress.add_task("verify", total=total)
+        progress.update(task, completed=done)
+        if done >= total:
+            stop()
+
+    try:
+        yield report
+    finally:
+        stop()

@@ -1,0 +1,152 @@
+"""The pipeline's commands: feed, ingest, verify, build, and the demo that runs them all."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+import click
+
+from dataops import build as build_module
+from dataops import feed as feed_module
+from dataops import ingest as ingest_module
+from dataops import printing
+from dataops import verify as verify_module
+from dataops.cli.group import cli, count_progress, date_option, hash_progress, refuse_prod
+from dataops.cli.observability import write_docs, write_report
+from dataops.project import Project
+from dataops.sources import load_feeds
+
+log = logging.getLogger(__name__)
+
+
+# Below this many inbox files, ingest is quick enough to need no progress bar.
+PROGRESS_MIN_FILES = 20
+
+
+def feed_inbox(project: Project, start: date | None, end: date | None) -> None:
+    feeds = load_feeds(project.models_dir)
+    first = start or feed_module.FIRST_DAY
+    last = end or (start if start and not end else feed_module.LAST_DAY)
+    feed_module.check_range(first, last)
+    with count_progress() as progress:
+        task = progress.add_task("feed", total=(last - first).days + 1)
+        summary = feed_module.feed(
+            feeds,
+            project.inbox_dir,
+            first,
+            last,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    for source in sorted(summary.files):
+        click.echo(
+            f"{source:<9} {summary.files[source]:>4} files {summary.rows[source]:>8} rows"
+            f"  -> {project.inbox_dir / source}"
+        )
+
+
+@cli.command()
+@click.option("--start", callback=date_option, help="First day to replay (default 2013-01-01).")
+@click.option(
+    "--end", callback=date_option, help="Last day to replay (default: --start, or 2013-12-31)."
+)
+def feed(start: date | None, end: date | None) -> None:
+    """Replay the real 2013 data into data/inbox/, day by day, as the sources send it."""
+    feed_inbox(Project.discover(), start, end)
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
+@click.option(
+    "--settle-seconds",
+    type=float,
+    help="A file must stay unchanged this long before it is taken "
+    "(default: DATAOPS_INBOX_SETTLE_SECONDS, else 2).",
+)
+def ingest(target: str | None, settle_seconds: float | None) -> None:
+    """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
+    refuse_prod(target, "ingest")
+    ingest_inbox(Project.discover(), target, settle_seconds)
+
+
+def ingest_inbox(
+    project: Project, target: str | None, settle_seconds: float | None = None
+) -> ingest_module.IngestSummary:
+    progress = count_progress()
+    task = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            progress.start()
+            task = progress.add_task("ingest", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        summary = ingest_module.ingest(
+            project, target, progress=report, settle_seconds=settle_seconds
+        )
+    finally:
+        progress.stop()
+    printing.ingest_summary(project, summary)
+    return summary
+
+
+@cli.command()
+@click.option("--target", help="dbt target whose ingestion log is checked (default: profiles.yml).")
+def verify(target: str | None) -> None:
+    """Re-hash every landed file against the ingestion log: changed, missing, unlogged files."""
+    project = Project.discover()
+    with hash_progress() as progress:
+        result = verify_module.verify(project, target, progress)
+    click.echo(result.summary)
+    verify_module.require_intact(result)
+
+
+@cli.command()
+@click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
+@click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+@click.option(
+    "--ingestion-log-of",
+    help="Spark targets: build from the files another target ingested (its log).",
+)
+def build(
+    target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
+) -> None:
+    """dbt build for a target (the landed files it reads verified first), then rows and tests."""
+    refuse_prod(target, "build")
+    project = Project.discover()
+    with hash_progress() as progress:
+        outcome = build_module.build(
+            project, target, select, full_refresh, ingestion_log_of, progress=progress
+        )
+    printing.build_summary(project, target, outcome)
+
+
+@cli.command()
+@click.option("--target", help="dbt target (default: profiles.yml, dev).")
+def demo(target: str | None) -> None:
+    """Feed the 2013 year, ingest it, build and test every zone; docs and report."""
+    refuse_prod(target, "demo")
+    project = Project.discover()
+    started = time.monotonic()
+    feed_inbox(project, None, None)
+    summary = ingest_inbox(project, target)
+    outcome = build_module.build(project, target)
+    docs_path = write_docs(project, target)
+    report_path = write_report(project, target, None)
+    click.echo("")
+    landed = sum(counts.landed for counts in summary.sources.values())
+    duplicates = sum(counts.duplicate for counts in summary.sources.values())
+    click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
+    printing.build_summary(project, target, outcome)
+    click.echo(f"warehouse: {project.warehouse_path(target)}")
+    click.echo(f"landing:   {project.landing_dir}")
+    click.echo(f"docs:      {docs_path}")
+    click.echo(f"report:    {report_path}")
+    click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
+    click.echo(f"done in {time.monotonic() - started:.0f} s")
