@@ -14,6 +14,19 @@
 {% macro ranked_versions(staged, key) -%}
     {%- set bounded_by = config.get('key_bounded_by') -%}
     {#-
+        The staged columns that order the rows of one key in one file (all
+        but the key and the file's). In a unit test the staged model is a
+        fixture CTE, which the catalog does not hold: there, such rows tie.
+    -#}
+    {%- set tie_breakers = [] -%}
+    {%- if execute and not staged.is_cte -%}
+        {%- for column in adapter.get_columns_in_relation(staged) -%}
+            {%- if column.name not in [key, '_ingested_at', '_file_sha256'] -%}
+                {%- do tie_breakers.append(column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {#-
         The files not validated yet are listed first (a small query on the
         file column), so that the filter on the staged rows is a list of
         values and a lower bound on `_ingested_at`: both reach the scan of
@@ -104,12 +117,27 @@
         select * from known_versions
     )
 
-    {#- Latest file wins: a key sent again in a later file replaces it. #}
+    {#-
+        Latest file wins: a key sent again in a later file replaces it.
+        Rows of one key in one file are ordered by their other columns, so
+        that the row kept is the same on every run, incremental or full:
+        rows equal in every column may tie, and are interchangeable.
+    #}
+    {%- set version_order -%}
+        partition by {{ key }}
+        order by
+            _ingested_at desc,
+            _file_sha256 desc
+            {%- for column in tie_breakers %},
+            {{ column }} asc nulls last
+            {%- endfor %}
+    {%- endset %}
     select
         *,
-        row_number() over (
-            partition by {{ key }}
-            order by _ingested_at desc, _file_sha256 desc
-        ) as version_rank
+        row_number() over ({{ version_order }}) as version_rank,
+        coalesce(
+            lag(_file_sha256) over ({{ version_order }}) = _file_sha256,
+            false
+        ) as is_duplicate_in_file
     from versions
 {%- endmacro %}

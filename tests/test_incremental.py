@@ -1,8 +1,11 @@
 """Incremental builds equal a full refresh, day by day and when a file re-sends flights.
 
-Two days are built, then a third day arrives (incremental), then a file that
-sends the second day again with one delay corrected, one flight now invalid,
-one flight now cancelled and one flight left out (incremental). The warehouse is then copied and
+Two days are built, then a third day arrives with bad rows (incremental):
+four delays no integer holds, a flight repeated, a flight repeated with
+another delay, three weather readings that are not finite numbers and a
+weather line repeated. Then a file sends the second day again with one delay
+corrected (and repeated), one flight now invalid, one flight now cancelled
+and one flight left out (incremental). The warehouse is then copied and
 rebuilt with --full-refresh: every trusted, quarantine and mart table must
 hold the same rows (the `_processed_at` watermark aside).
 """
@@ -22,6 +25,7 @@ from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import load_feeds
+from test_bad_rows import BAD_DELAYS, BAD_READINGS, spoil_flights_file, spoil_weather_file
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +79,12 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
         feed(feeds, project.inbox_dir, THIRD, THIRD)
+        third = project.inbox_dir / "flights" / f"flights_{THIRD}.csv"
+        steps["conflicting"] = repeat_with_a_later_delay(third)
+        steps["third_flights"] = spoil_flights_file(third)
+        steps["third_weather"] = spoil_weather_file(
+            project.inbox_dir / "weather" / f"weather_{THIRD}.jsonl"
+        )
         ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
         steps["before_resend"] = {
@@ -92,12 +102,14 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         day.loc[arrived[1], "sched_arr_time"] = "2575"
         day.loc[arrived[3], ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]] = None
         day = day.drop(index=arrived[2])
+        steps["resent_rows"] = (corrected, invalid, left_out, cancelled, len(day))
+        # ... and repeats the corrected flight
+        day = pd.concat([day, day.loc[[arrived[0]]]])
         resent = project.inbox_dir / "flights" / f"flights_{SECOND}_resent.csv"
         resent.parent.mkdir(parents=True, exist_ok=True)
         day.to_csv(resent, index=False, lineterminator="\n")
         steps["resend_ingest"] = ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
-        steps["resent_rows"] = (corrected, invalid, left_out, cancelled, len(day))
         steps["incremental"] = {
             relation: rows_of(warehouse, relation) for relation in relations(warehouse)
         }
@@ -143,23 +155,79 @@ def test_resent_file_latest_wins(builds: dict) -> None:
     assert len(builds["incremental"][features]) == before_features - 2
     reasons = query(
         warehouse,
-        "select rule_id, count(*) from quarantine.quarantine_flights group by 1 order by 1",
+        "select rule_id, count(*) from quarantine.quarantine_flights"
+        f" where flight_date = date '{SECOND}' group by 1 order by 1",
     )
     before = len(builds["before_resend"]["trusted.trusted_flights"])
-    # every earlier version of a re-sent flight is superseded; the invalid one is rejected
-    assert reasons == [("flights_scheduled_time_invalid", 1), ("flights_superseded", resent)]
+    # every earlier version of a re-sent flight is superseded; the invalid one is rejected;
+    # the corrected flight's second row in the re-sent file is a duplicate in its file
+    assert reasons == [
+        ("flights_duplicate_in_file", 1),
+        ("flights_scheduled_time_invalid", 1),
+        ("flights_superseded", resent),
+    ]
     assert len(builds["incremental"]["trusted.trusted_flights"]) == before - 1
     for rows in builds["zones"]:
         assert rows.reconciles, rows
 
 
-def query_fact(warehouse: Path, row: pd.Series) -> list[tuple]:
+def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
+    warehouse = builds["warehouse"]
+    flights, weather = builds["third_flights"], builds["third_weather"]
+    reasons = query(
+        warehouse,
+        "select rule_id, count(*) from quarantine.quarantine_flights"
+        f" where flight_date = date '{THIRD}' group by 1 order by 1",
+    )
+    # a flight repeated as sent, and a flight repeated with another delay
+    assert reasons == [
+        ("flights_duplicate_in_file", 2),
+        ("flights_number_invalid", len(BAD_DELAYS)),
+    ]
+    # of the two rows of the conflicting flight, the one first by its columns is kept
+    # (the smaller delay), whatever the order of the file
+    kept = builds["conflicting"]
+    assert query_fact(warehouse, kept, THIRD) == [(int(float(kept["dep_delay"])),)]
+    for bad in flights.bad_delays:
+        carrier, number, origin, scheduled = bad
+        row = pd.Series(
+            {"carrier": carrier, "flight": number, "origin": origin, "sched_dep_time": scheduled}
+        )
+        assert query_fact(warehouse, row, THIRD) == []
+    reasons = query(
+        warehouse,
+        "select rule_id, count(*) from quarantine.quarantine_weather_observations"
+        " group by 1 order by 1",
+    )
+    assert reasons == [
+        ("weather_duplicate_in_file", 1),
+        ("weather_number_invalid", len(BAD_READINGS)),
+    ]
+    assert len(weather.bad_readings) == len(BAD_READINGS)
+
+
+def repeat_with_a_later_delay(path: Path) -> pd.Series:
+    """Write, just before a departed flight (the tenth), the same flight an hour later.
+
+    Returns the flight's row as the feed sent it.
+    """
+    day = pd.read_csv(path, dtype=str, keep_default_na=False)
+    index = day.index[day["dep_delay"] != ""][10]
+    sent = day.loc[index].copy()
+    later = day.loc[[index]].copy()
+    later["dep_delay"] = str(int(float(sent["dep_delay"])) + 60)
+    day = pd.concat([day.loc[: index - 1], later, day.loc[index:]])
+    day.to_csv(path, index=False, lineterminator="\n")
+    return sent
+
+
+def query_fact(warehouse: Path, row: pd.Series, day: date = SECOND) -> list[tuple]:
     return query(
         warehouse,
         f"select departure_delay_minutes from marts.fct_flights"
-        f" where flight_date = date '{SECOND}' and airline_id = '{row['carrier']}'"
+        f" where flight_date = date '{day}' and airline_id = '{row['carrier']}'"
         f" and flight_number = {int(row['flight'])} and origin_airport_id = '{row['origin']}'"
         f" and scheduled_departure_at_local"
-        f" = timestamp '{SECOND} 00:00:00' + interval ({int(row['sched_dep_time']) // 100}) hour"
+        f" = timestamp '{day} 00:00:00' + interval ({int(row['sched_dep_time']) // 100}) hour"
         f" + interval ({int(row['sched_dep_time']) % 100}) minute",
     )

@@ -18,9 +18,20 @@
         'reason': 'a part of the flight key is missing',
     },
     {
+        'id': 'flights_duplicate_in_file',
+        'fails_when': 'is_duplicate_in_file',
+        'reason': 'another row of the same file holds the same flight',
+    },
+    {
         'id': 'flights_superseded',
         'fails_when': 'version_rank > 1',
         'reason': 'superseded by the same flight in a file received later',
+    },
+    {
+        'id': 'flights_number_invalid',
+        'fails_when': 'invalid_number_columns is not null',
+        'reason': 'a delay or air time is not a finite number of minutes'
+            ~ ' (see invalid_number_columns)',
     },
     {
         'id': 'flights_scheduled_time_invalid',
@@ -37,7 +48,10 @@
     },
 ] -%}
 
-{#- Incremental: see ranked_versions (latest file wins). -#}
+{#-
+    Incremental: see ranked_versions (latest file wins; within a file, the
+    first row by the other columns).
+-#}
 with flights_ranked as (
     {{ ranked_versions(ref('stg_flights__flights'), 'flight_id') }}
 ),

@@ -5,6 +5,12 @@
         'reason': 'the tail number is missing',
     },
     {
+        'id': 'planes_number_invalid',
+        'fails_when': 'invalid_number_columns is not null',
+        'reason': 'the cruising speed is not a finite number'
+            ~ ' (see invalid_number_columns)',
+    },
+    {
         'id': 'planes_implausible_attribute',
         'fails_when': 'seat_count not between 1 and 1000'
             ~ ' or engine_count not between 0 and 8'

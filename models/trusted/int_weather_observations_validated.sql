@@ -16,9 +16,20 @@
         'reason': 'the airport or the observation hour is missing',
     },
     {
+        'id': 'weather_duplicate_in_file',
+        'fails_when': 'is_duplicate_in_file',
+        'reason': 'another row of the same file holds the same observation',
+    },
+    {
         'id': 'weather_superseded',
         'fails_when': 'version_rank > 1',
         'reason': 'superseded by the same observation in a file received later',
+    },
+    {
+        'id': 'weather_number_invalid',
+        'fails_when': 'invalid_number_columns is not null',
+        'reason': 'a reading is not a finite number'
+            ~ ' (see invalid_number_columns)',
     },
     {
         'id': 'weather_implausible_wind_speed',
@@ -37,7 +48,10 @@
     },
 ] -%}
 
-{#- Incremental: see ranked_versions (latest file wins). -#}
+{#-
+    Incremental: see ranked_versions (latest file wins; within a file, the
+    first row by the other columns).
+-#}
 with observations_ranked as (
     {{ ranked_versions(ref('stg_weather__observations'), 'observation_id') }}
 ),

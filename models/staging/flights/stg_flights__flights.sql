@@ -12,14 +12,25 @@ renamed as (
         nullif(upper(trim(tailnum)), '') as plane_id,
         upper(trim(origin)) as origin_airport_id,
         upper(trim(dest)) as destination_airport_id,
+        {#
+            A delay or air time that is not a finite number of minutes an
+            integer holds (inf, NaN, 1e309, 30 digits) is null here, and
+            the source column is named for the rule that quarantines it.
+        #}
+        {{ invalid_number_columns({
+            'dep_delay': 'integer',
+            'arr_delay': 'integer',
+            'air_time': 'integer',
+        }) }} as invalid_number_columns,
         cast(flight as integer) as flight_number,
         cast(sched_dep_time as integer) as scheduled_departure_time_hhmm,
         cast(dep_time as integer) as departure_time_hhmm,
         cast(sched_arr_time as integer) as scheduled_arrival_time_hhmm,
         cast(arr_time as integer) as arrival_time_hhmm,
-        cast(dep_delay as integer) as departure_delay_minutes,
-        cast(arr_delay as integer) as arrival_delay_minutes,
-        cast(air_time as integer) as air_time_minutes,
+        {{ try_cast_number('dep_delay', 'integer') }}
+            as departure_delay_minutes,
+        {{ try_cast_number('arr_delay', 'integer') }} as arrival_delay_minutes,
+        {{ try_cast_number('air_time', 'integer') }} as air_time_minutes,
         cast(distance as integer) as distance_miles,
         cast(make_date(year, month, day) as date) as flight_date,
         {{ dbt.dateadd(

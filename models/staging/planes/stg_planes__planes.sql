@@ -12,9 +12,15 @@ renamed as (
         nullif(trim(manufacturer), '') as manufacturer,
         nullif(trim(model), '') as model,
         nullif(trim(engine), '') as engine_type,
+        {#
+            A speed that is not a finite number an integer holds is null,
+            and the source column is named for the rule that quarantines it.
+        #}
+        {{ invalid_number_columns({'speed': 'integer'}) }}
+            as invalid_number_columns,
         cast(engines as integer) as engine_count,
         cast(seats as integer) as seat_count,
-        cast(speed as integer) as cruising_speed_mph,
+        {{ try_cast_number('speed', 'integer') }} as cruising_speed_mph,
         cast(year as integer) as manufactured_year,
         dbt_valid_to is null as is_current,
         cast(dbt_valid_from as timestamp) as valid_from,

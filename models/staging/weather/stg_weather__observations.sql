@@ -6,15 +6,31 @@ renamed as (
     select
         {{ surrogate_key(['origin', 'time_hour']) }} as observation_id,
         upper(trim(origin)) as airport_id,
-        cast(temp as double) as temperature_fahrenheit,
-        cast(dewp as double) as dew_point_fahrenheit,
-        cast(humid as double) as relative_humidity_percent,
-        cast(wind_dir as double) as wind_direction_degrees,
-        cast(wind_speed as double) as wind_speed_mph,
-        cast(wind_gust as double) as wind_gust_mph,
-        cast(precip as double) as precipitation_inches,
-        cast(pressure as double) as pressure_millibars,
-        cast(visib as double) as visibility_miles,
+        {#
+            A reading that is not a finite number (inf, NaN, 1e999) is null
+            here, and the source column is named for the rule that
+            quarantines the row.
+        #}
+        {{ invalid_number_columns({
+            'temp': 'double',
+            'dewp': 'double',
+            'humid': 'double',
+            'wind_dir': 'double',
+            'wind_speed': 'double',
+            'wind_gust': 'double',
+            'precip': 'double',
+            'pressure': 'double',
+            'visib': 'double',
+        }) }} as invalid_number_columns,
+        {{ try_cast_number('temp', 'double') }} as temperature_fahrenheit,
+        {{ try_cast_number('dewp', 'double') }} as dew_point_fahrenheit,
+        {{ try_cast_number('humid', 'double') }} as relative_humidity_percent,
+        {{ try_cast_number('wind_dir', 'double') }} as wind_direction_degrees,
+        {{ try_cast_number('wind_speed', 'double') }} as wind_speed_mph,
+        {{ try_cast_number('wind_gust', 'double') }} as wind_gust_mph,
+        {{ try_cast_number('precip', 'double') }} as precipitation_inches,
+        {{ try_cast_number('pressure', 'double') }} as pressure_millibars,
+        {{ try_cast_number('visib', 'double') }} as visibility_miles,
         cast(make_date(year, month, day) as date) as observed_date_local,
         {{ dbt.dateadd(
             'hour',
