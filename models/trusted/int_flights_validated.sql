@@ -14,8 +14,10 @@
         'fails_when': 'flight_date is null or airline_id is null'
             ~ ' or flight_number is null or origin_airport_id is null'
             ~ ' or destination_airport_id is null'
-            ~ ' or scheduled_departure_time_hhmm is null',
-        'reason': 'a part of the flight key is missing',
+            ~ ' or scheduled_departure_time_hhmm is null'
+            ~ ' or scheduled_departure_hour_at is null',
+        'reason': 'a part of the flight key or its scheduled hour is missing'
+            ~ ' or no valid date or time (a month 13, an unreadable time_hour)',
     },
     {
         'id': 'flights_duplicate_in_file',

@@ -12,8 +12,10 @@
 {%- set rules = [
     {
         'id': 'weather_key_missing',
-        'fails_when': 'airport_id is null or observed_at is null',
-        'reason': 'the airport or the observation hour is missing',
+        'fails_when': 'airport_id is null or observed_at is null'
+            ~ ' or observed_date_local is null',
+        'reason': 'the airport or the observation hour is missing or no valid'
+            ~ ' date or time (a month 13, an unreadable time_hour)',
     },
     {
         'id': 'weather_duplicate_in_file',

@@ -32,11 +32,12 @@ renamed as (
         {{ try_cast_number('arr_delay', 'integer') }} as arrival_delay_minutes,
         {{ try_cast_number('air_time', 'integer') }} as air_time_minutes,
         cast(distance as integer) as distance_miles,
-        cast(make_date(year, month, day) as date) as flight_date,
+        cast({{ try_make_date('year', 'month', 'day') }} as date) as flight_date,
         {{ dbt.dateadd(
             'minute',
             minutes_after_midnight('sched_dep_time'),
-            'cast(make_date(year, month, day) as ' ~ dbt.type_timestamp() ~ ')'
+            'cast(' ~ try_make_date('year', 'month', 'day')
+            ~ ' as ' ~ dbt.type_timestamp() ~ ')'
         ) }} as scheduled_departure_at_local,
         {{ iso_utc_to_timestamp('time_hour') }} as scheduled_departure_hour_at,
         _source_file,

@@ -31,11 +31,12 @@ renamed as (
         {{ try_cast_number('precip', 'double') }} as precipitation_inches,
         {{ try_cast_number('pressure', 'double') }} as pressure_millibars,
         {{ try_cast_number('visib', 'double') }} as visibility_miles,
-        cast(make_date(year, month, day) as date) as observed_date_local,
+        cast({{ try_make_date('year', 'month', 'day') }} as date) as observed_date_local,
         {{ dbt.dateadd(
             'hour',
             'hour',
-            'cast(make_date(year, month, day) as ' ~ dbt.type_timestamp() ~ ')'
+            'cast(' ~ try_make_date('year', 'month', 'day')
+            ~ ' as ' ~ dbt.type_timestamp() ~ ')'
         ) }} as observed_at_local,
         {{ iso_utc_to_timestamp('time_hour') }} as observed_at,
         _source_file,

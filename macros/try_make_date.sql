@@ -1,0 +1,21 @@
+{#- The date of a year, month and day; null when they form no date. -#}
+{#-
+    A month 13 or a 30 February from a source would fail `make_date` and the
+    whole query (DuckDB; Spark 4 in ANSI mode). Staging builds dates with
+    this instead: the row stays, its date is null, and the validated model's
+    key rule quarantines it.
+-#}
+{% macro try_make_date(year, month, day) -%}
+    {{ return(adapter.dispatch('try_make_date')(year, month, day)) }}
+{%- endmacro %}
+
+{% macro default__try_make_date(year, month, day) -%}
+    try_to_date(
+        format_string('%04d-%02d-%02d', {{ year }}, {{ month }}, {{ day }}),
+        'yyyy-MM-dd'
+    )
+{%- endmacro %}
+
+{% macro duckdb__try_make_date(year, month, day) -%}
+    try(make_date({{ year }}, {{ month }}, {{ day }}))
+{%- endmacro %}
