@@ -43,7 +43,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[1]
 DATAOPS = Path(sys.executable).parent / "dataops"
 WEEK_START, WEEK_END = date(2013, 1, 1), date(2013, 1, 7)
-DAY, KILLED_DAY = date(2013, 1, 8), date(2013, 1, 9)
+DAY, KILLED_DAY, UPGRADE_DAY = date(2013, 1, 8), date(2013, 1, 9), date(2013, 1, 10)
 COPY_IGNORE = shutil.ignore_patterns(
     ".venv", ".git", "data", "warehouse", "build", "target", "logs", "__pycache__", "*.egg-info"
 )
@@ -181,6 +181,35 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
         steps["killed_sha"] = sha256(places.prod)
         steps["after_kill"] = run(env, "publish")
         steps["after_kill_flights"] = prod_flights(places.prod)
+
+        # 6. a change that adds a column to an incremental model: the plain publish's
+        # build fails on the schema change, a publish --full-refresh upgrades prod
+        assert run(env, "feed", "--start", str(UPGRADE_DAY)).returncode == 0
+        upgraded = copy_project(base / "upgraded_project")
+        model = upgraded / "models" / "trusted" / "int_flights_validated.sql"
+        sql = model.read_text(encoding="utf-8")
+        assert "        {{ processed_at() }} as _processed_at" in sql
+        model.write_text(
+            sql.replace(
+                "        {{ processed_at() }} as _processed_at",
+                "        'v2' as rules_version,\n        {{ processed_at() }} as _processed_at",
+            ),
+            encoding="utf-8",
+        )
+        steps["before_upgrade_sha"] = sha256(places.prod)
+        steps["upgrade_plain"] = run(env, "publish", project=upgraded)
+        steps["upgrade_plain_sha"] = sha256(places.prod)
+        steps["upgrade_refresh"] = run(env, "publish", "--full-refresh", project=upgraded)
+        steps["upgrade_flights"] = prod_flights(places.prod)
+        con = duckdb.connect(str(places.prod), read_only=True)
+        try:
+            steps["upgrade_versions"] = con.execute(
+                "select distinct rules_version from trusted.int_flights_validated"
+            ).fetchall()
+        finally:
+            con.close()
+        # back to the prod (and state) of this checkout's models, for the tests below
+        steps["upgrade_rollback"] = run(env, "rollback")
         yield steps
     finally:
         monkeypatch.undo()
@@ -240,6 +269,20 @@ def test_killed_publish_leaves_prod_unchanged(scenario: dict) -> None:
     after = scenario["after_kill"]
     assert after.returncode == 0, after.stderr
     assert scenario["after_kill_flights"] == flights_between(WEEK_START, KILLED_DAY)
+
+
+def test_publish_full_refresh_upgrades_prod_after_a_model_gains_a_column(
+    scenario: dict,
+) -> None:
+    plain = scenario["upgrade_plain"]
+    assert plain.returncode == 1
+    assert "publish blocked" in plain.stderr and "prod unchanged" in plain.stderr
+    assert scenario["upgrade_plain_sha"] == scenario["before_upgrade_sha"]
+    refresh = scenario["upgrade_refresh"]
+    assert refresh.returncode == 0, refresh.stderr
+    assert scenario["upgrade_versions"] == [("v2",)]
+    assert scenario["upgrade_flights"] == flights_between(WEEK_START, UPGRADE_DAY)
+    assert scenario["upgrade_rollback"].returncode == 0, scenario["upgrade_rollback"].stderr
 
 
 def test_sandbox_created_built_and_dropped(scenario: dict) -> None:

@@ -215,9 +215,10 @@ def swap_into_prod(places: Places, record: dict) -> None:
     _save_artifacts(places.candidate_artifacts / "target", places.prod_artifacts, record)
 
 
-def build_candidate(project: Project, places: Places) -> DbtOutcome:
-    """``dbt build`` on the candidate, artifacts beside it."""
-    return run_dbt(project, ["build"], CANDIDATE, artifacts_dir=places.candidate_artifacts)
+def build_candidate(project: Project, places: Places, full_refresh: bool = False) -> DbtOutcome:
+    """``dbt build`` on the candidate (every model rebuilt on a full refresh), artifacts beside."""
+    command = ["build", "--full-refresh"] if full_refresh else ["build"]
+    return run_dbt(project, command, CANDIDATE, artifacts_dir=places.candidate_artifacts)
 
 
 def record_of(outcome: DbtOutcome, ingested: int, carried: int) -> dict:
@@ -258,15 +259,24 @@ def rollback(project: Project) -> dict:
         return json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
 
 
-def publish(project: Project, ingest_into: Callable[[str], int]) -> PublishOutcome:
-    """Write-audit-publish; ``ingest_into(target)`` ingests the inbox, returns files landed."""
+def publish(
+    project: Project, ingest_into: Callable[[str], int], full_refresh: bool = False
+) -> PublishOutcome:
+    """Write-audit-publish; ``ingest_into(target)`` ingests the inbox, returns files landed.
+
+    ``full_refresh`` rebuilds every incremental model of the candidate from the
+    landed files (every one of them verified first), as a change of a model's
+    columns needs; the audit and the swap are the same.
+    """
     places = Places.of(project)
     with publish_lock(places):
         carried = prepare_candidate(places)
         ingested = ingest_into(CANDIDATE)
-        verify_inputs(project, CANDIDATE, refused="dataops publish refused, prod unchanged")
-        log.info("candidate: dbt build and every test")
-        outcome = build_candidate(project, places)
+        verify_inputs(
+            project, CANDIDATE, full_refresh, refused="dataops publish refused, prod unchanged"
+        )
+        log.info("candidate: dbt build%s and every test", " --full-refresh" if full_refresh else "")
+        outcome = build_candidate(project, places, full_refresh)
         if not outcome.success:
             return PublishOutcome(False, outcome, carried)
         record = record_of(outcome, ingested, carried)

@@ -46,7 +46,12 @@ def check(manifest: Path | None) -> None:
 
 
 @cli.command()
-def publish() -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild every incremental model of the candidate (after a model's columns changed).",
+)
+def publish(full_refresh: bool) -> None:
     """Ingest into a candidate of prod, build and test it, swap it into prod if it passed."""
     project = Project.discover()
     places = publish_module.Places.of(project)
@@ -55,7 +60,7 @@ def publish() -> None:
         summary = ingest_inbox(project, target)
         return sum(counts.landed for counts in summary.sources.values())
 
-    outcome = publish_module.publish(project, ingest_into)
+    outcome = publish_module.publish(project, ingest_into, full_refresh)
     if not outcome.published:
         build = outcome.build
         click.echo(f"tests: {build.tests_line}")
