@@ -28,7 +28,6 @@ landing models load them then. Nothing is lost.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -43,7 +42,7 @@ import duckdb
 
 from dataops.build import DbtOutcome, run_dbt, verify_inputs
 from dataops.errors import DataOpsError
-from dataops.files import CHUNK, fsync_path
+from dataops.files import CHUNK, exclusive_lock, fsync_path
 from dataops.ingest import LOG_TABLE, open_log
 from dataops.project import Project
 
@@ -115,15 +114,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
 @contextmanager
 def publish_lock(places: Places) -> Iterator[None]:
     """One publish or rollback at a time; the kernel frees the lock if the process dies."""
-    places.lock.parent.mkdir(parents=True, exist_ok=True)
-    with places.lock.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise DataOpsError(
-                "another publish or rollback is running",
-                "wait for it to finish, then run the command again",
-            ) from error
+    with exclusive_lock(
+        places.lock,
+        "another publish or rollback is running",
+        "wait for it to finish, then run the command again",
+    ):
         yield
 
 
