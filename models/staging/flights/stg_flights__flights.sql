@@ -32,7 +32,8 @@ renamed as (
         {{ try_cast_number('arr_delay', 'integer') }} as arrival_delay_minutes,
         {{ try_cast_number('air_time', 'integer') }} as air_time_minutes,
         cast(distance as integer) as distance_miles,
-        cast({{ try_make_date('year', 'month', 'day') }} as date) as flight_date,
+        cast({{ try_make_date('year', 'month', 'day') }} as date)
+            as flight_date,
         {{ dbt.dateadd(
             'minute',
             minutes_after_midnight('sched_dep_time'),

@@ -31,7 +31,8 @@ renamed as (
         {{ try_cast_number('precip', 'double') }} as precipitation_inches,
         {{ try_cast_number('pressure', 'double') }} as pressure_millibars,
         {{ try_cast_number('visib', 'double') }} as visibility_miles,
-        cast({{ try_make_date('year', 'month', 'day') }} as date) as observed_date_local,
+        cast({{ try_make_date('year', 'month', 'day') }} as date)
+            as observed_date_local,
         {{ dbt.dateadd(
             'hour',
             'hour',
