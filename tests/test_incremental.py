@@ -179,11 +179,19 @@ def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
         "select rule_id, count(*) from quarantine.quarantine_flights"
         f" where flight_date = date '{THIRD}' group by 1 order by 1",
     )
-    # a flight repeated as sent, and a flight repeated with another delay
+    # a flight repeated as sent, a flight repeated with another delay, and (spoiled as in
+    # test_bad_rows) a flight with an unreadable time_hour; the one of month 13 has no date
     assert reasons == [
         ("flights_duplicate_in_file", 2),
+        ("flights_key_missing", 1),
         ("flights_number_invalid", len(BAD_DELAYS)),
     ]
+    [(no_date,)] = query(
+        warehouse,
+        "select count(*) from quarantine.quarantine_flights"
+        " where flight_date is null and rule_id = 'flights_key_missing'",
+    )
+    assert no_date == 1
     # of the two rows of the conflicting flight, the one first by its columns is kept
     # (the smaller delay), whatever the order of the file
     kept = builds["conflicting"]
@@ -201,6 +209,7 @@ def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
     )
     assert reasons == [
         ("weather_duplicate_in_file", 1),
+        ("weather_key_missing", len(weather.bad_dates)),
         ("weather_number_invalid", len(BAD_READINGS)),
     ]
     assert len(weather.bad_readings) == len(BAD_READINGS)
