@@ -48,8 +48,9 @@ lint: install
 system-packages:
 	scripts/install-system-packages
 
+# Two workers, each test file whole on one of them (its module fixtures built once).
 pytest: install-spark system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.
 CI_ENV := DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse
