@@ -1,0 +1,242 @@
+"""Alerts sent to a local JSON webhook (Apprise ``json://127.0.0.1:PORT``), from a real history.
+
+A copy of the project with one injected error-severity test (it fails on the
+flights of a day given by a var) is fed the real 2013-01-01, ingested as if the
+files had arrived 30 hours ago (past the 26 hours the daily sources may be
+late), built, and its sources' freshness checked. Then, as a team lives it:
+
+1. ``dataops alert`` with the webhook answering 500: exit 1, nothing recorded;
+2. the webhook up: one message for the failing test, with its name and count,
+   one for each stale source;
+3. the same failure again: nothing sent;
+4. the test fixed: its resolution sent;
+5. the next day arrives on time: the sources' resolutions sent.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dataops.alert_messages import alert_urls
+from dataops.build import run_dbt
+from dataops.cli import main
+from dataops.errors import DataOpsError
+from dataops.feed import feed
+from dataops.ingest import ingest
+from dataops.project import Project
+from dataops.sources import load_feeds
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).parents[1]
+DAY, NEXT_DAY = date(2013, 1, 1), date(2013, 1, 2)
+INJECTED = "assert_injected_alert_failure"
+# The sources that arrive daily (26 h warn, 50 h error); the registers allow 35 days.
+DAILY_SOURCES = ("flights.flights", "weather.observations", "ingestion.ingested_files")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "data", "warehouse", "build", "target", "logs", "__pycache__", "*.egg-info"
+)
+
+
+class Webhook:
+    """A JSON webhook on 127.0.0.1 that keeps every message posted to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if hook.status == 200:
+                    hook.messages.append(json.loads(body))
+                self.send_response(hook.status)
+                self.end_headers()
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.1:{self.server.server_address[1]}/alerts"
+
+    def take(self) -> list[dict]:
+        taken, self.messages = self.messages, []
+        return taken
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.close()
+
+
+def injected_project(folder: Path) -> Project:
+    shutil.copytree(ROOT, folder, ignore=COPY_IGNORE)
+    (folder / "data_tests" / f"{INJECTED}.sql").write_text(
+        "select * from {{ ref('fct_flights') }}\n"
+        'where flight_date = \'{{ var("alert_failing_day", "1900-01-01") }}\'\n',
+        encoding="utf-8",
+    )
+    return Project(folder)
+
+
+def alert(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(["alert", "--target", "ci", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> Iterator[dict]:
+    base = tmp_path_factory.mktemp("alerts")
+    monkeypatch = pytest.MonkeyPatch()
+    project = injected_project(base / "project")
+    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(project.root))
+    monkeypatch.setenv("DATAOPS_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("DATAOPS_WAREHOUSE_DIR", str(base / "warehouse"))
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    monkeypatch.delenv("DATAOPS_ALERT_URLS", raising=False)
+    feeds = load_feeds(project.models_dir)
+    artifacts = base / "dbt"
+    try:
+        feed(feeds, project.inbox_dir, DAY, DAY)
+        late = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=30)
+        ingest(project, "ci", clock=lambda _path: late, settle_seconds=0)
+        failing_day = ["--vars", f"{{alert_failing_day: '{DAY}'}}"]
+        built = run_dbt(project, ["build", *failing_day], "ci", artifacts)
+        run_dbt(project, ["source", "freshness"], "ci", artifacts)
+        con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+        try:
+            flights = con.execute(
+                "select count(*) from marts.fct_flights where flight_date = ?", [DAY]
+            ).fetchall()[0][0]
+        finally:
+            con.close()
+        yield {
+            "project": project,
+            "base": base,
+            "artifacts": artifacts,
+            "failing_day": failing_day,
+            "built": built,
+            "flights": flights,
+            "monkeypatch": monkeypatch,
+        }
+    finally:
+        monkeypatch.undo()
+
+
+def test_the_whole_life_of_two_problems(
+    scenario: dict, webhook: Webhook, capsys: pytest.CaptureFixture
+) -> None:
+    project: Project = scenario["project"]
+    monkeypatch: pytest.MonkeyPatch = scenario["monkeypatch"]
+    report = ["--report", str(scenario["base"] / "report.html")]
+    assert not scenario["built"].success
+    assert any(INJECTED in failure for failure in scenario["built"].failures)
+    monkeypatch.setenv("DATAOPS_ALERT_URLS", webhook.url)
+
+    # 1. the webhook fails: the command says so, and nothing is recorded as sent
+    webhook.status = 500
+    code, _out, _err = alert(capsys, *report)
+    assert code == 1
+    webhook.status = 200
+    state = project.warehouse_dir / "alerts" / "ci.json"
+    assert json.loads(state.read_text())["open"] == {}
+
+    # 2. one message per problem: the failing test with its name and count, each stale source
+    code, out, _err = alert(capsys, *report)
+    assert code == 0, out
+    messages = webhook.take()
+    failing = [message for message in messages if INJECTED in message["title"]]
+    assert len(failing) == 1
+    test_message = failing[0]
+    assert test_message["type"] == "failure"
+    assert f"{scenario['flights']:,} failing rows" in test_message["title"]
+    assert f"test_failures.{INJECTED}" in test_message["message"]
+    assert str(scenario["base"] / "report.html") in test_message["message"]
+    assert (scenario["base"] / "report.html").is_file()
+    stale = sorted(
+        source
+        for source in DAILY_SOURCES
+        for message in messages
+        if f"source {source} is stale (warn)" in message["title"]
+    )
+    assert stale == sorted(DAILY_SOURCES)
+    assert len(messages) == 1 + len(DAILY_SOURCES)
+
+    # 3. the same failure on the next run: nothing is sent again
+    run_dbt(
+        project, ["test", "-s", INJECTED, *scenario["failing_day"]], "ci", scenario["artifacts"]
+    )
+    code, out, _err = alert(capsys, *report)
+    assert code == 0
+    assert webhook.take() == []
+    assert "nothing new" in out
+
+    # 4. the test fixed: its resolution, once
+    fixed = run_dbt(project, ["test", "-s", INJECTED], "ci", scenario["artifacts"])
+    assert fixed.success
+    code, out, _err = alert(capsys, *report)
+    resolved = webhook.take()
+    assert [message["title"] for message in resolved] == [f"[dataops ci] resolved: test {INJECTED}"]
+    assert resolved[0]["type"] == "success"
+    assert alert(capsys, *report)[0] == 0
+    assert webhook.take() == []
+
+    # 5. the next day arrives on time: the daily sources are fresh again
+    feed(load_feeds(project.models_dir), project.inbox_dir, NEXT_DAY, NEXT_DAY)
+    ingest(project, "ci", settle_seconds=0)
+    run_dbt(project, ["source", "freshness"], "ci", scenario["artifacts"])
+    code, out, _err = alert(capsys, *report)
+    assert code == 0
+    titles = sorted(message["title"] for message in webhook.take())
+    assert titles == sorted(f"[dataops ci] resolved: source {source}" for source in DAILY_SOURCES)
+    assert json.loads(state.read_text())["open"] == {}
+
+
+def test_without_url_alerts_go_to_the_log_only(
+    scenario: dict, capsys: pytest.CaptureFixture
+) -> None:
+    """Run after the first test: the state is empty; a new failure is logged and recorded."""
+    project: Project = scenario["project"]
+    scenario["monkeypatch"].delenv("DATAOPS_ALERT_URLS", raising=False)
+    run_dbt(
+        project, ["test", "-s", INJECTED, *scenario["failing_day"]], "ci", scenario["artifacts"]
+    )
+    code, out, err = alert(capsys)
+    assert code == 0
+    assert "the log only (DATAOPS_ALERT_URLS is not set)" in out
+    logged = " ".join(err.split())  # the log handler wraps long lines
+    assert f"problem: test {INJECTED} failed: {scenario['flights']:,} failing rows" in logged
+    assert alert(capsys)[1].startswith("nothing new")
+
+
+def test_a_url_apprise_cannot_read_is_refused_without_printing_it() -> None:
+    with pytest.raises(DataOpsError) as refused:
+        alert_urls("json://127.0.0.1:9/ok, slack//token-that-must-stay-secret")
+    assert "URL 2 of 2" in refused.value.reason
+    assert "token-that-must-stay-secret" not in str(refused.value)
+    assert alert_urls("json://127.0.0.1:9/a json://127.0.0.1:9/b") == [
+        "json://127.0.0.1:9/a",
+        "json://127.0.0.1:9/b",
+    ]
