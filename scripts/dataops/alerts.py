@@ -52,6 +52,8 @@ class AlertOutcome:
     delivered: list[Message] = field(default_factory=list)
     undelivered: list[Message] = field(default_factory=list)
     open_problems: int = 0
+    # the keys of the problems open after the check (test:<id>, node:<id>, publish:prod...)
+    open_keys: set[str] = field(default_factory=set)
     report: Path | None = None
 
 
@@ -162,13 +164,15 @@ def _settle(
             context = [*context, ("report", str(outcome.report))]
     outcome.messages = compose(target, context, opened, changed, resolved)
     if dry_run:
-        outcome.open_problems = len([problem for problem in check.current if not problem.once])
+        outcome.open_keys = {problem.key for problem in check.current if not problem.once}
+        outcome.open_problems = len(outcome.open_keys)
         return outcome
     outcome.delivered, outcome.undelivered = deliver(outcome.messages, urls)
     _apply(state, outcome.delivered, {problem.key: problem for problem in check.current})
     if check.after is not None:
         check.after(state, outcome.delivered)
-    outcome.open_problems = len(state["open"])
+    outcome.open_keys = set(state["open"])
+    outcome.open_problems = len(outcome.open_keys)
     save_state(path, state)
     return outcome
 

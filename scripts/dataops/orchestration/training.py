@@ -1,0 +1,55 @@
+"""Training, downstream of the ML datasets: the asset of ``dataops train`` once it exists.
+
+The training command (``dataops train [--target T]``, package ``dataops.ml``) reads
+``marts.ml_delay_train`` and ``marts.ml_delay_validation`` read-only, trains,
+and promotes the model only if it passes its gate. As an asset it runs after
+those two marts; it is defined as soon as ``dataops.ml`` is installed, and is
+launched by its own job ``train`` (not daily: a model is retrained on purpose).
+"""
+
+# No `from __future__ import annotations` here: Dagster reads the annotations of
+# the functions it runs (contexts, configs) at definition time.
+import importlib.util
+import subprocess
+import sys
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from dataops.orchestration.failures import TRANSIENT, is_transient, stop
+from dataops.orchestration.settings import Settings
+
+MODEL_KEY = AssetKey(["ml", "arrival_delay_model"])
+TRAINING_INPUTS = (
+    AssetKey(["marts", "ml_delay_train"]),
+    AssetKey(["marts", "ml_delay_validation"]),
+)
+
+
+def available() -> bool:
+    """Whether the project has its training package (dataops.ml)."""
+    return importlib.util.find_spec("dataops.ml") is not None
+
+
+def training_asset(settings: Settings):
+    @asset(
+        key=MODEL_KEY,
+        deps=list(TRAINING_INPUTS),
+        group_name="ml",
+        retry_policy=TRANSIENT,
+        description="dataops train: the arrival-delay model, trained on ml_delay_train,"
+        " evaluated on ml_delay_validation, promoted champion only if it passes the gate.",
+    )
+    def arrival_delay_model(context: AssetExecutionContext) -> MaterializeResult:
+        command = [sys.executable, "-m", "dataops.cli", "train", "--target", settings.target]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        context.log.info(done.stdout[-8000:])
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            if is_transient(done.stderr):
+                raise RuntimeError(reason)
+            raise stop(f"{' '.join(command[2:])} exited {done.returncode}: {reason}", False)
+        return MaterializeResult(
+            metadata={"target": settings.target, "output": MetadataValue.text(done.stdout[-2000:])}
+        )
+
+    return arrival_delay_model
