@@ -47,6 +47,14 @@ class Settings:
     project: Project
     target: str = DEFAULT_TARGET
     cron: str = DEFAULT_CRON
+    # DAGSTER_HOME, by default the folder ``dagster`` of the warehouse folder
+    home: Path = None  # type: ignore[assignment]  # set from the environment when not given
+
+    def __post_init__(self) -> None:
+        if self.home is None:
+            value = os.environ.get(HOME_VARIABLE)
+            home = Path(value) if value else self.project.warehouse_dir / "dagster"
+            object.__setattr__(self, "home", home)
 
     @classmethod
     def from_environment(cls, project: Project | None = None) -> Settings:
@@ -73,12 +81,6 @@ class Settings:
     def publishes(self) -> bool:
         """Whether the sensed and scheduled runs go through publish into prod."""
         return self.target == PROD
-
-    @property
-    def home(self) -> Path:
-        """DAGSTER_HOME, by default the folder ``dagster`` of the warehouse folder."""
-        value = os.environ.get(HOME_VARIABLE)
-        return Path(value) if value else self.project.warehouse_dir / "dagster"
 
     @property
     def manifest_dir(self) -> Path:
