@@ -71,7 +71,8 @@ def alert_urls(text: str | None = None) -> list[str]:
 
 
 def _facts(lines: Iterable[tuple[str, str]]) -> list[str]:
-    return [f"- {label}: {text}" for label, text in lines]
+    """One line per fact; a fact without a label continues the one before it."""
+    return [f"- {label}: {text}" if label else f"  {text}" for label, text in lines]
 
 
 def _by_group(items: Iterable, group_of, key_of) -> list[list]:

@@ -38,6 +38,8 @@ HISTORY_KINDS = frozenset(
     {"test_failed", "node_failed", "anomaly", "stale_source", "model_bound", "publish_failed"}
 )
 RUN_FAILED = "run_failed"
+# The lines of a failed run's error kept in its message (the first says what, the next where).
+RUN_ERROR_LINES = 12
 
 
 @dataclass
@@ -273,10 +275,13 @@ def check_run(
     key = f"run:{job}"
     current = []
     if error is not None:
-        lines = error.strip().splitlines()
-        facts = (("job", job), ("run", run_id), ("error", lines[0][:500] if lines else "unknown"))
+        lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+        facts = [("job", job), ("run", run_id), ("error", lines[0][:500] if lines else "unknown")]
+        facts += [("", line[:500]) for line in lines[1:RUN_ERROR_LINES]]
         current.append(
-            Problem(key, RUN_FAILED, f"job {job}", f"run of job {job} failed", "error", facts)
+            Problem(
+                key, RUN_FAILED, f"job {job}", f"run of job {job} failed", "error", tuple(facts)
+            )
         )
     check = _Check(current, lambda recorded, _record: recorded == key, [("target", target)])
     return _settle(project, target, check, False, urls)

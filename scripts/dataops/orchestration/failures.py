@@ -1,10 +1,10 @@
 """Which failures are retried, and which stop the run at once.
 
 A lock held by another process (a reader of the warehouse, an ingest or a
-publish still running) is transient: the step is tried again, up to three times,
-10, 20 then 40 seconds later. A failing test, a model that does not build, a
-landed file that changed: trying again gives the same result, so the step fails
-at once (a ``Failure`` that bypasses the retry policy).
+publish still running) is transient: the step is tried again, up to three
+times, about 5, 10 then 20 seconds later (with jitter). A failing test, a model
+that does not build, a landed file that changed: trying again gives the same
+result, so the step fails at once (a ``Failure`` that bypasses the retry policy).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from dagster import Backoff, Failure, Jitter, RetryPolicy
 
 TRANSIENT = RetryPolicy(
-    max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+    max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
-# DuckDB's refusal of a second writer (or of a reader while a writer holds the file),
-# and the project's own locks.
+# DuckDB's refusal of a second writer (or of a writer while a reader holds the file),
+# as DuckDB and as ingest and verify say it, and the project's own locks.
 TRANSIENT_MESSAGES = (
     "could not set lock on file",
     "conflicting lock is held",
+    "is locked by another process",
     "another dataops ingest is running",
     "another publish or rollback is running",
 )
