@@ -38,8 +38,10 @@ concurrency:
   # materialized from the UI), run one at a time; pool {WRITER_POOL}.
   pools:
     default_limit: 1
-# Offline: no usage statistics sent.
+# Offline: no usage statistics sent, no sign-up dialog for the newsletter.
 telemetry:
+  enabled: false
+nux:
   enabled: false
 """
 
