@@ -1,9 +1,10 @@
 """Alerts sent to a local JSON webhook (Apprise ``json://127.0.0.1:PORT``), from a real history.
 
-A copy of the project with one injected error-severity test (it fails on the
-flights of a day given by a var) is fed the real 2013-01-01, ingested as if the
-files had arrived 30 hours ago (past the 26 hours the daily sources may be
-late), built, and its sources' freshness checked. Then, as a team lives it:
+A copy of the project with one injected error-severity test (every airline of
+trusted_airlines fails it while a var is set) is fed the real 2013-01-01,
+ingested as if the files had arrived 30 hours ago (past the 26 hours the daily
+sources may be late), the test and what it reads built, and the sources'
+freshness checked. Then, as a team lives it:
 
 1. ``dataops alert`` with the webhook answering 500: exit 1, nothing recorded;
 2. the webhook up: one message for the failing test, with its name and count,
@@ -93,8 +94,8 @@ def webhook() -> Iterator[Webhook]:
 def injected_project(folder: Path) -> Project:
     shutil.copytree(ROOT, folder, ignore=COPY_IGNORE)
     (folder / "data_tests" / f"{INJECTED}.sql").write_text(
-        "select * from {{ ref('fct_flights') }}\n"
-        'where flight_date = \'{{ var("alert_failing_day", "1900-01-01") }}\'\n',
+        "select * from {{ ref('trusted_airlines') }}\n"
+        "{% if not var('alert_failure', false) %}where false{% endif %}\n",
         encoding="utf-8",
     )
     return Project(folder)
@@ -122,23 +123,23 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> Iter
         feed(feeds, project.inbox_dir, DAY, DAY)
         late = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=30)
         ingest(project, "ci", clock=lambda _path: late, settle_seconds=0)
-        failing_day = ["--vars", f"{{alert_failing_day: '{DAY}'}}"]
-        built = run_dbt(project, ["build", *failing_day], "ci", artifacts)
+        failing = ["--vars", "{alert_failure: true}"]
+        # the test and what it reads; only the tests whose every input is built
+        selection = ["-s", f"+{INJECTED}", "--indirect-selection", "buildable"]
+        built = run_dbt(project, ["build", *selection, *failing], "ci", artifacts)
         run_dbt(project, ["source", "freshness"], "ci", artifacts)
         con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
         try:
-            flights = con.execute(
-                "select count(*) from marts.fct_flights where flight_date = ?", [DAY]
-            ).fetchall()[0][0]
+            airlines = con.execute("select count(*) from trusted.trusted_airlines").fetchall()
         finally:
             con.close()
         yield {
             "project": project,
             "base": base,
             "artifacts": artifacts,
-            "failing_day": failing_day,
+            "failing": failing,
             "built": built,
-            "flights": flights,
+            "airlines": airlines[0][0],
             "monkeypatch": monkeypatch,
         }
     finally:
@@ -171,7 +172,7 @@ def test_the_whole_life_of_two_problems(
     assert len(failing) == 1
     test_message = failing[0]
     assert test_message["type"] == "failure"
-    assert f"{scenario['flights']:,} failing rows" in test_message["title"]
+    assert f"{scenario['airlines']:,} failing rows" in test_message["title"]
     assert f"test_failures.{INJECTED}" in test_message["message"]
     assert str(scenario["base"] / "report.html") in test_message["message"]
     assert (scenario["base"] / "report.html").is_file()
@@ -185,9 +186,7 @@ def test_the_whole_life_of_two_problems(
     assert len(messages) == 1 + len(DAILY_SOURCES)
 
     # 3. the same failure on the next run: nothing is sent again
-    run_dbt(
-        project, ["test", "-s", INJECTED, *scenario["failing_day"]], "ci", scenario["artifacts"]
-    )
+    run_dbt(project, ["test", "-s", INJECTED, *scenario["failing"]], "ci", scenario["artifacts"])
     code, out, _err = alert(capsys, *report)
     assert code == 0
     assert webhook.take() == []
@@ -220,14 +219,12 @@ def test_without_url_alerts_go_to_the_log_only(
     """Run after the first test: the state is empty; a new failure is logged and recorded."""
     project: Project = scenario["project"]
     scenario["monkeypatch"].delenv("DATAOPS_ALERT_URLS", raising=False)
-    run_dbt(
-        project, ["test", "-s", INJECTED, *scenario["failing_day"]], "ci", scenario["artifacts"]
-    )
+    run_dbt(project, ["test", "-s", INJECTED, *scenario["failing"]], "ci", scenario["artifacts"])
     code, out, err = alert(capsys)
     assert code == 0
     assert "the log only (DATAOPS_ALERT_URLS is not set)" in out
     logged = " ".join(err.split())  # the log handler wraps long lines
-    assert f"problem: test {INJECTED} failed: {scenario['flights']:,} failing rows" in logged
+    assert f"problem: test {INJECTED} failed: {scenario['airlines']:,} failing rows" in logged
     assert alert(capsys)[1].startswith("nothing new")
 
 
