@@ -106,6 +106,15 @@ def _hours(seconds: float | None) -> str:
     return "unknown" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
+def _number(value: object) -> str:
+    """A measure as people read it: 867.66 rather than 867.6570169574243."""
+    if not isinstance(value, float):
+        return str(value)
+    if abs(value) >= 1:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
 def _name(unique_id: str | None) -> str:
     return unique_id.rsplit(".", 1)[-1] if unique_id else "-"
 
@@ -233,8 +242,9 @@ def _anomalies(row: dict, facts: tuple) -> list[Problem]:
     problems = []
     for item in flagged:
         metric, period = item.get("metric"), item.get("period")
-        band = f"expected {item.get('expected_lower')} to {item.get('expected_upper')}"
-        title = f"{subject}: {metric} of {period} is {item.get('actual')} ({band})"
+        lower, upper = _number(item.get("expected_lower")), _number(item.get("expected_upper"))
+        band = f"expected {lower} to {upper}"
+        title = f"{subject}: {metric} of {period} is {_number(item.get('actual'))} ({band})"
         key = f"anomaly:{row['unique_id']}:{metric}:{period}"
         problems.append(
             Problem(key, "anomaly", subject, title, severity, facts, group=row["unique_id"])

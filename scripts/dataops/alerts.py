@@ -15,9 +15,11 @@ they go to the log only (``dataops.alert_messages``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +63,18 @@ class AlertOutcome:
 
 def state_path(project: Project, target: str) -> Path:
     return project.warehouse_dir / "alerts" / f"{target}.json"
+
+
+@contextmanager
+def state_lock(path: Path) -> Iterator[None]:
+    """Hold the lock of a target's alert state (waiting for a check under way)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".lock").open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def load_state(path: Path) -> dict:
@@ -226,37 +240,38 @@ def check_history(
     if not warehouse.exists():
         raise DataOpsError(f"no warehouse at {warehouse}", f"build target {name} first")
     path = state_path(project, name)
-    state = load_state(path)
-    since = state.get("rejected_until")
-    con = alert_problems.connect(warehouse)
-    try:
-        current = alert_problems.history_problems(con, warehouse)
-        rejected, newest = alert_pipeline.rejected_files(
-            con, project, datetime.fromisoformat(since) if since else None
+    with state_lock(path):  # one check of a target at a time: the state stays whole
+        state = load_state(path)
+        since = state.get("rejected_until")
+        con = alert_problems.connect(warehouse)
+        try:
+            current = alert_problems.history_problems(con, warehouse)
+            rejected, newest = alert_pipeline.rejected_files(
+                con, project, datetime.fromisoformat(since) if since else None
+            )
+        finally:
+            con.close()
+        decided = set(HISTORY_KINDS)
+        if name == PROD:
+            if alert_pipeline.publish_running(Places.of(project)):
+                decided.discard("publish_failed")  # its candidate is being built: decided after it
+            elif (problem := alert_pipeline.publish_problem(project)) is not None:
+                current.append(problem)
+
+        def advance(saved: dict, delivered: list[Message]) -> None:
+            """Rejected files are sent once: remember the newest, once all of them went out."""
+            sent = {key for message in delivered for key in message.keys}
+            if newest is not None and all(problem.key in sent for problem in rejected):
+                saved["rejected_until"] = newest.isoformat()
+
+        check = _Check(
+            [*current, *rejected],
+            lambda _key, record: record.get("kind") in decided,
+            [("target", f"{name} (warehouse {warehouse})")],
+            _report_writer(project, name, warehouse, report_path, manifest),
+            advance,
         )
-    finally:
-        con.close()
-    decided = set(HISTORY_KINDS)
-    if name == PROD:
-        if alert_pipeline.publish_running(Places.of(project)):
-            decided.discard("publish_failed")  # its candidate is being built: decided after it
-        elif (problem := alert_pipeline.publish_problem(project)) is not None:
-            current.append(problem)
-
-    def advance(saved: dict, delivered: list[Message]) -> None:
-        """Rejected files are sent once: remember the newest, once all of them went out."""
-        sent = {key for message in delivered for key in message.keys}
-        if newest is not None and all(problem.key in sent for problem in rejected):
-            saved["rejected_until"] = newest.isoformat()
-
-    check = _Check(
-        [*current, *rejected],
-        lambda _key, record: record.get("kind") in decided,
-        [("target", f"{name} (warehouse {warehouse})")],
-        _report_writer(project, name, warehouse, report_path, manifest),
-        advance,
-    )
-    return _settle(project, name, check, dry_run, urls, state)
+        return _settle(project, name, check, dry_run, urls, state)
 
 
 def check_run(
@@ -284,4 +299,5 @@ def check_run(
             )
         )
     check = _Check(current, lambda recorded, _record: recorded == key, [("target", target)])
-    return _settle(project, target, check, False, urls)
+    with state_lock(state_path(project, target)):
+        return _settle(project, target, check, False, urls)

@@ -45,7 +45,7 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
     if not outcome.messages:
         click.echo(f"nothing new; open problems on {outcome.target}: {outcome.open_problems}")
     elif dry_run:
-        click.echo(f"dry run: {len(outcome.messages)} messages not sent to {where}")
+        click.echo(f"dry run: {len(outcome.messages)} messages, not sent (they go to {where})")
     else:
         click.echo(
             f"sent {len(outcome.delivered)} of {len(outcome.messages)} messages to {where};"

@@ -12,12 +12,15 @@ launched by its own job ``train`` (not daily: a model is retrained on purpose).
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import Settings
 
+# the console script of the environment Dagster runs in
+DATAOPS = Path(sys.executable).parent / "dataops"
 MODEL_KEY = AssetKey(["ml", "arrival_delay_model"])
 TRAINING_INPUTS = (
     AssetKey(["marts", "ml_delay_train"]),
@@ -40,14 +43,15 @@ def training_asset(settings: Settings):
         " evaluated on ml_delay_validation, promoted champion only if it passes the gate.",
     )
     def arrival_delay_model(context: AssetExecutionContext) -> MaterializeResult:
-        command = [sys.executable, "-m", "dataops.cli", "train", "--target", settings.target]
+        command = [str(DATAOPS), "train", "--target", settings.target]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         context.log.info(done.stdout[-8000:])
         if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            lines = done.stderr.strip().splitlines() or ["no message"]
+            reason = next((line for line in lines if line.startswith("error:")), lines[-1])
             if is_transient(done.stderr):
                 raise RuntimeError(reason)
-            raise stop(f"{' '.join(command[2:])} exited {done.returncode}: {reason}", False)
+            raise stop(f"dataops train exited {done.returncode}: {reason}", alerted=False)
         return MaterializeResult(
             metadata={"target": settings.target, "output": MetadataValue.text(done.stdout[-2000:])}
         )
