@@ -8,10 +8,14 @@ freshness checked. Then, as a team lives it:
 
 1. ``dataops alert`` with the webhook answering 500: exit 1, nothing recorded;
 2. the webhook up: one message for the failing test, with its name and count,
-   one for each stale source;
-3. the same failure again: nothing sent;
+   one for each stale source, one for a monitoring test of the model below its
+   bound (a stand-in observability model), one for a file ingest rejected;
+3. the same failures again: nothing sent;
 4. the test fixed: its resolution sent;
 5. the next day arrives on time: the sources' resolutions sent.
+
+Then a publish that stopped before its build (its ingest failed) is alerted on
+prod once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataops.errors import DataOpsError
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
+from dataops.publish import Places, publish
 from dataops.sources import load_feeds
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +46,8 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[1]
 DAY, NEXT_DAY = date(2013, 1, 1), date(2013, 1, 2)
 INJECTED = "assert_injected_alert_failure"
+MONITORING, BOUND = "model_daily_scores", "model_daily_roc_auc_is_above_the_bound"
+BAD_FILE = "flights_2013-01-31.csv"
 # The sources that arrive daily (26 h warn, 50 h error); the registers allow 35 days.
 DAILY_SOURCES = ("flights.flights", "weather.observations", "ingestion.ingested_files")
 COPY_IGNORE = shutil.ignore_patterns(
@@ -98,6 +105,28 @@ def injected_project(folder: Path) -> Project:
         "{% if not var('alert_failure', false) %}where false{% endif %}\n",
         encoding="utf-8",
     )
+    # a stand-in for the monitoring of the model (an observability model and its bound)
+    (folder / "models" / "observability" / f"{MONITORING}.sql").write_text(
+        "{{ config(materialized='table') }}\n"
+        "select date '2013-01-01' as flight_date, 0.61 as roc_auc\n",
+        encoding="utf-8",
+    )
+    (folder / "models" / "observability" / f"{MONITORING}.yml").write_text(
+        f"""
+version: 2
+models:
+  - name: {MONITORING}
+    description: One row per day the arrival-delay model scored.
+    data_tests:
+      - expression_is_true:
+          name: {BOUND}
+          arguments:
+            expression: roc_auc >= 0.7
+          config:
+            severity: warn
+""",
+        encoding="utf-8",
+    )
     return Project(folder)
 
 
@@ -121,11 +150,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> Iter
     artifacts = base / "dbt"
     try:
         feed(feeds, project.inbox_dir, DAY, DAY)
+        (project.inbox_dir / "flights" / BAD_FILE).write_text("not,the,header\n1,2,3\n")
         late = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=30)
         ingest(project, "ci", clock=lambda _path: late, settle_seconds=0)
         failing = ["--vars", "{alert_failure: true}"]
         # the test and what it reads; only the tests whose every input is built
-        selection = ["-s", f"+{INJECTED}", "--indirect-selection", "buildable"]
+        selection = ["-s", f"+{INJECTED}", MONITORING, "--indirect-selection", "buildable"]
         built = run_dbt(project, ["build", *selection, *failing], "ci", artifacts)
         run_dbt(project, ["source", "freshness"], "ci", artifacts)
         con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
@@ -146,7 +176,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> Iter
         monkeypatch.undo()
 
 
-def test_the_whole_life_of_two_problems(
+def test_each_problem_is_sent_once_and_its_resolution_once(
     scenario: dict, webhook: Webhook, capsys: pytest.CaptureFixture
 ) -> None:
     project: Project = scenario["project"]
@@ -183,7 +213,15 @@ def test_the_whole_life_of_two_problems(
         if f"source {source} is stale (warn)" in message["title"]
     )
     assert stale == sorted(DAILY_SOURCES)
-    assert len(messages) == 1 + len(DAILY_SOURCES)
+    # the model below its bound, and the file ingest refused
+    bound = [message["title"] for message in messages if BOUND in message["title"]]
+    assert bound == [
+        f"[dataops ci] problem: model monitoring: {BOUND} on {MONITORING}: 1 failing row"
+    ]
+    (rejected,) = [message for message in messages if BAD_FILE in message["title"]]
+    assert rejected["title"] == f"[dataops ci] problem: file flights/{BAD_FILE} rejected by ingest"
+    assert "_rejected" in rejected["message"] and "header" in rejected["message"]
+    assert len(messages) == 1 + len(DAILY_SOURCES) + 2
 
     # 3. the same failure on the next run: nothing is sent again
     run_dbt(project, ["test", "-s", INJECTED, *scenario["failing"]], "ci", scenario["artifacts"])
@@ -210,13 +248,15 @@ def test_the_whole_life_of_two_problems(
     assert code == 0
     titles = sorted(message["title"] for message in webhook.take())
     assert titles == sorted(f"[dataops ci] resolved: source {source}" for source in DAILY_SOURCES)
-    assert json.loads(state.read_text())["open"] == {}
+    # still open: the model below its bound; the rejected file was sent once, never kept
+    (still_open,) = json.loads(state.read_text())["open"]
+    assert still_open.startswith(f"bound:test.nycflights.{BOUND}")
 
 
 def test_without_url_alerts_go_to_the_log_only(
     scenario: dict, capsys: pytest.CaptureFixture
 ) -> None:
-    """Run after the first test: the state is empty; a new failure is logged and recorded."""
+    """Run after the first test (its test fixed): the same failure again, logged this time."""
     project: Project = scenario["project"]
     scenario["monkeypatch"].delenv("DATAOPS_ALERT_URLS", raising=False)
     run_dbt(project, ["test", "-s", INJECTED, *scenario["failing"]], "ci", scenario["artifacts"])
@@ -237,3 +277,29 @@ def test_a_url_apprise_cannot_read_is_refused_without_printing_it() -> None:
         "json://127.0.0.1:9/a",
         "json://127.0.0.1:9/b",
     ]
+
+
+def test_a_publish_that_did_not_go_through_is_alerted_once(
+    scenario: dict, webhook: Webhook, capsys: pytest.CaptureFixture
+) -> None:
+    project: Project = scenario["project"]
+    scenario["monkeypatch"].setenv("DATAOPS_ALERT_URLS", webhook.url)
+    places = Places.of(project)
+    places.prod.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(places.prod)).close()  # a prod, before this publish
+
+    def full_disk(_target: str) -> int:
+        raise DataOpsError("ingest stopped: No space left on device", "free space")
+
+    with pytest.raises(DataOpsError):
+        publish(project, full_disk)
+    assert places.candidate.parent.exists()  # what publish leaves when it did not go through
+    for _ in range(2):
+        assert main(["alert", "--target", "prod"]) == 0
+    capsys.readouterr()
+    (message,) = webhook.take()
+    assert message["title"] == (
+        "[dataops prod] problem: publish did not go through: it stopped before its build,"
+        " prod unchanged"
+    )
+    assert str(places.candidate) in message["message"]

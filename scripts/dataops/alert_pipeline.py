@@ -14,6 +14,7 @@ from datetime import datetime
 from dataops.alert_problems import (
     Problem,
     connect,
+    failing_rows,
     failing_rows_table,
     records,
     relations,
@@ -99,7 +100,7 @@ def _candidate_failures(places: Places) -> tuple[datetime | None, list[tuple[str
         )
         facts = []
         for row in failing:
-            rows = "" if row["failures"] is None else f", {row['failures']:,} failing rows"
+            rows = "" if row["failures"] is None else f", {failing_rows(row['failures'])}"
             facts.append(("failed", f"{row['test_name']} ({row['status']}{rows})"))
             if table := failing_rows_table(con, row["test_name"]):
                 facts.append(rows_fact(table, places.candidate))

@@ -106,6 +106,10 @@ def _hours(seconds: float | None) -> str:
     return "unknown" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
+def failing_rows(count: int) -> str:
+    return f"{count:,} failing row" + ("" if count == 1 else "s")
+
+
 def _number(value: object) -> str:
     """A measure as people read it: 867.66 rather than 867.6570169574243."""
     if not isinstance(value, float):
@@ -202,7 +206,7 @@ def _tests(con: duckdb.DuckDBPyConnection, warehouse: Path, monitoring: set[str]
     for row in records(con, _latest("test_results", f"status in {FAILING}")):
         tested = _name(row["model_unique_id"])
         facts = _test_facts(con, row, warehouse)
-        count = "" if row["failures"] is None else f": {row['failures']:,} failing rows"
+        count = "" if row["failures"] is None else f": {failing_rows(row['failures'])}"
         subject = f"test {row['test_name']}"
         if row["status"] == "error":
             title = f"{subject} could not run"

@@ -40,7 +40,7 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
     where = (
         f"{outcome.channels} URLs"
         if outcome.channels
-        else f"the log only ({URLS_VARIABLE} is not set)"
+        else f"the log only: {URLS_VARIABLE} is not set"
     )
     if not outcome.messages:
         click.echo(f"nothing new; open problems on {outcome.target}: {outcome.open_problems}")
