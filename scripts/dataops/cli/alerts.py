@@ -38,7 +38,7 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
         if dry_run:
             click.echo(message.body + "\n")
     where = (
-        f"{outcome.channels} URLs"
+        f"{outcome.channels} URL" + ("" if outcome.channels == 1 else "s")
         if outcome.channels
         else f"the log only: {URLS_VARIABLE} is not set"
     )
