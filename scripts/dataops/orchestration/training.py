@@ -44,7 +44,14 @@ def training_asset(settings: Settings):
     )
     def arrival_delay_model(context: AssetExecutionContext) -> MaterializeResult:
         command = [str(DATAOPS), "train", "--target", settings.target]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as error:  # no console script: trying again cannot help
+            raise stop(
+                f"dataops train cannot be started ({error}): install the project in the"
+                " environment Dagster runs in (pip install -e .)",
+                alerted=False,
+            ) from error
         context.log.info(done.stdout[-8000:])
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines() or ["no message"]
