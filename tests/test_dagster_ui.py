@@ -30,6 +30,7 @@ from dataops.orchestration.home import prepare_home
 from dataops.orchestration.settings import Settings
 from dataops.project import Project
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from test_orchestration import parsed_manifest
 
 pytestmark = pytest.mark.e2e
 
@@ -80,8 +81,11 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     try:
-        settings = Settings.from_environment(Project.discover(ROOT))
+        project = Project.discover(ROOT)
+        settings = Settings.from_environment(project)
         prepare_home(settings)
+        # parsed once per session: dagster dev's code server finds it up to date
+        parsed_manifest(tmp_path_factory, project, settings.manifest_dir)
     finally:
         for name, value in saved.items():
             if value is None:

@@ -24,6 +24,7 @@ from dataops.feed import feed
 from dataops.orchestration import training
 from dataops.orchestration.definitions import BUILD_JOB, TRAIN_JOB, build_definitions
 from dataops.orchestration.home import prepare_home
+from dataops.orchestration.manifest import ensure_manifest
 from dataops.orchestration.settings import WAREHOUSE_TAG, WRITER_POOL, Settings
 from dataops.project import Project
 from dataops.sources import Feed
@@ -46,6 +47,16 @@ def isolated(monkeypatch: pytest.MonkeyPatch, base: Path) -> Project:
     return Project.discover(ROOT)
 
 
+def parsed_manifest(
+    tmp_path_factory: pytest.TempPathFactory, project: Project, manifest_dir: Path
+) -> None:
+    """The project's manifest, parsed once per test session, copied into ``manifest_dir``."""
+    shared = tmp_path_factory.getbasetemp() / "dagster_manifest"
+    ensure_manifest(project, shared, "ci")
+    ignore = shutil.ignore_patterns(".parse.lock")
+    shutil.copytree(shared, manifest_dir, ignore=ignore, dirs_exist_ok=True)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The definitions of target ci, and the manifest they were made from."""
@@ -55,6 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         project = isolated(monkeypatch, base)
         settings = Settings(project, "ci")
         prepare_home(settings)
+        parsed_manifest(tmp_path_factory, project, settings.manifest_dir)
         defs = build_definitions(settings)
         manifest = json.loads((settings.manifest_dir / "target" / "manifest.json").read_text())
         yield {"settings": settings, "defs": defs, "manifest": manifest, "base": base}
