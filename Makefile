@@ -102,3 +102,21 @@ spark-cluster-test: install-spark
 
 clean:
 	rm -rf build target logs
+
+# Orchestration (README, "Orchestration"): Dagster's UI on 127.0.0.1:3000, its state in
+# DAGSTER_HOME (default: the warehouse folder's dagster/, which dagster.yaml is written into).
+# The orchestration extra (dagster, dagster-dbt, dagster-webserver) is installed first;
+# `make test` installs it for the orchestration tests.
+ORCHESTRATION_INSTALLED := $(VENV)/.installed-orchestration
+$(ORCHESTRATION_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,orchestration]"
+	touch $(ORCHESTRATION_INSTALLED)
+
+.PHONY: install-orchestration orchestrate
+install-orchestration: $(ORCHESTRATION_INSTALLED)
+
+pytest: install-orchestration
+
+orchestrate: install-orchestration
+	home=$$($(BIN)/python -m dataops.orchestration.home) \
+		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration -h 127.0.0.1 -p 3000

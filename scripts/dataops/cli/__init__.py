@@ -14,12 +14,12 @@ import sys
 import click
 
 from dataops import printing
-from dataops.cli import delivery, observability, pipeline, scale
+from dataops.cli import alerts, delivery, observability, pipeline, scale
 from dataops.cli.group import _options, cli
 from dataops.errors import DataOpsError
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale)
+FAMILIES = (pipeline, observability, delivery, scale, alerts)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

@@ -1,0 +1,154 @@
+"""The assets: ingest upstream of the dbt sources, every dbt model, snapshot and seed after it.
+
+Every dbt node comes from the manifest (``@dbt_assets``), its tests as asset
+checks, grouped by zone (landing, staging, trusted, quarantine, marts,
+observability, snapshots). The ingest step produces the dbt sources: one asset
+per source table, all taken by one ``dataops ingest``. Materialized, they write
+the orchestration's target (``dev`` or ``ci``); when the orchestration delivers
+to prod, prod is written by the publish job only and these steps refuse to run.
+"""
+
+# No `from __future__ import annotations` here: Dagster reads the annotations of
+# the functions it runs (contexts, configs) at definition time.
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dataops.build import dbt_environment, verify_inputs
+from dataops.orchestration import steps
+from dataops.orchestration.failures import TRANSIENT, is_transient, stop
+from dataops.orchestration.settings import TARGET_VARIABLE, WRITER_POOL, Settings
+
+INGEST_GROUP = "inbox"
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+
+class ZoneTranslator(DagsterDbtTranslator):
+    """dbt nodes grouped by zone: the folder under models/, or snapshots and seeds."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        kind = dbt_resource_props["resource_type"]
+        if kind in ("snapshot", "seed"):
+            return f"{kind}s"
+        if kind == "model":
+            return dbt_resource_props["fqn"][1]
+        return super().get_group_name(dbt_resource_props)
+
+
+TRANSLATOR = ZoneTranslator()
+
+
+def source_keys(manifest: Mapping[str, Any]) -> dict[str, AssetKey]:
+    """The asset key of each dbt source table, by source name (flights, weather, ingestion...)."""
+    return {
+        props["source_name"]: TRANSLATOR.get_asset_key(props)
+        for props in manifest["sources"].values()
+    }
+
+
+def refuse_prod(settings: Settings) -> None:
+    if settings.publishes:
+        raise stop(
+            "the orchestration delivers to prod, which only the publish job writes (it builds"
+            " and tests a candidate first): launch the job publish, or set"
+            f" {TARGET_VARIABLE}=dev to build dev from the asset graph",
+            alerted=True,
+        )
+
+
+def ingest_asset(settings: Settings, keys: Mapping[str, AssetKey]) -> Any:
+    """One ``dataops ingest`` producing every dbt source table."""
+    specs = [
+        AssetSpec(
+            key,
+            group_name=INGEST_GROUP,
+            description=(
+                "The ingestion log: every file taken from the inbox, landed, duplicate or rejected."
+                if source == "ingestion"
+                else f"The {source} files of the inbox, checked and landed (dataops ingest)."
+            ),
+            kinds={"duckdb"},
+        )
+        for source, key in sorted(keys.items())
+    ]
+
+    @multi_asset(
+        name="ingest",
+        specs=specs,
+        # ingest takes the whole inbox; a selection of sources records only theirs
+        can_subset=True,
+        retry_policy=TRANSIENT,
+        pool=WRITER_POOL,
+        description="dataops ingest: data/inbox/ -> data/landing/ and the ingestion log.",
+    )
+    def ingest(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+        refuse_prod(settings)
+        with steps.retried_if_transient():
+            summary = steps.ingest_inbox(context, settings, settings.target)
+            for source, key in keys.items():
+                if key not in context.selected_asset_keys:
+                    continue
+                metadata = steps.ingest_metadata(summary, None if source == "ingestion" else source)
+                yield MaterializeResult(asset_key=key, metadata=metadata)
+        steps.send_alerts(context, settings, settings.target)
+
+    return ingest
+
+
+def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
+    """Every dbt model, snapshot and seed, built with their tests by one ``dbt build``."""
+
+    @dbt_assets(
+        manifest=manifest,
+        dagster_dbt_translator=TRANSLATOR,
+        name="dbt_models",
+        retry_policy=TRANSIENT,
+        pool=WRITER_POOL,
+    )
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        refuse_prod(settings)
+        project, target = settings.project, settings.target
+        target_path = settings.artifacts_dir(target) / "target"
+        with steps.retried_if_transient():
+            verify_inputs(project, target)  # the landed files it reads are intact
+            # A test runs when every node it reads is in the build: a selection made in the
+            # UI does not run the relationship tests of models it does not build.
+            with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
+                invocation = dbt.cli(
+                    ["build"], context=context, raise_on_error=False, target_path=target_path
+                )
+            yield from invocation.stream()
+        outcome = steps.send_alerts(context, settings, target, target_path / "manifest.json")
+        if not invocation.is_successful():
+            error = invocation.get_error()
+            text = str(error) if error else "dbt build failed"
+            if is_transient(text):
+                raise RuntimeError(text)  # a lock: the retry policy tries again
+            failed = steps.failed_nodes(target_path / "run_results.json")
+            raise stop(
+                f"dbt build on {target} failed: {len(failed)} nodes ({', '.join(failed[:5])})",
+                steps.alerted(outcome, [steps.alert_key(uid) for uid in failed]),
+                {"failed nodes": failed},
+            )
+
+    return dbt_models
+
+
+def dbt_resource(settings: Settings) -> DbtCliResource:
+    root = str(settings.project.root)
+    return DbtCliResource(
+        project_dir=root,
+        profiles_dir=root,
+        target=settings.target,
+        dbt_executable=str(DBT_EXECUTABLE),
+    )
