@@ -1,0 +1,168 @@
+"""What ``dataops train``, ``dataops models`` and ``dataops model rollback`` print.
+
+Data to stdout (tables), diagnostics to stderr, always literally, as in ``printing``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+from rich.table import Table
+
+from dataops.ml import registry
+from dataops.printing import stdout
+
+if TYPE_CHECKING:
+    from dataops.ml.trainer import TrainingOutcome
+
+METRIC_LABELS = (
+    ("roc_auc", "ROC AUC"),
+    ("pr_auc", "PR AUC"),
+    ("log_loss", "log loss"),
+    ("brier_score", "Brier score"),
+    ("accuracy", "accuracy at the threshold"),
+    ("recall", "recall at the threshold"),
+    ("precision", "precision at the threshold"),
+    ("predicted_positive_rate", "called delayed"),
+    ("threshold", "decision threshold"),
+)
+GROUP_COLUMNS = (
+    ("flights", "flights"),
+    ("delayed_flights", "delayed"),
+    ("recall", "recall"),
+    ("false_positive_rate", "false pos. rate"),
+    ("selection_rate", "called delayed"),
+)
+
+
+def _short(digest: str) -> str:
+    return digest[:12]
+
+
+def training(outcome: TrainingOutcome) -> None:
+    """Data, metrics beside the baseline's, fairness, importance, time, the gate's checks."""
+    data = outcome.fingerprint
+    click.echo(
+        f"model {outcome.model_name} v{outcome.version} (run {outcome.run_id}),"
+        f" target {outcome.target}, flights of {data.first_date} to {data.last_date}"
+    )
+    built = (
+        f"dbt invocation {data.dbt_invocation_id} at {data.dbt_invocation_at}"
+        if data.dbt_invocation_id
+        else "no dbt invocation recorded"
+    )
+    published = f", published {data.published_at}" if data.published_at else ""
+    click.echo(
+        f"data: {data.train_rows:,} training flights"
+        f" (keys sha256 {_short(data.train_keys_sha256)}),"
+        f" {data.validation_rows:,} validation flights"
+        f" (keys sha256 {_short(data.validation_keys_sha256)}); {built}{published}"
+    )
+    table = Table(title="validation flights", title_justify="left")
+    table.add_column("metric")
+    table.add_column("model (gradient-boosted trees)", justify="right")
+    table.add_column("baseline (logistic regression)", justify="right")
+    for key, label in METRIC_LABELS:
+        table.add_row(label, f"{outcome.metrics[key]:.4f}", f"{outcome.baseline_metrics[key]:.4f}")
+    stdout.print(table)
+    fairness_tables(outcome)
+    top = ", ".join(
+        f"{row.feature} {row.roc_auc_drop_mean:.3f}"
+        for row in outcome.importance.head(5).itertuples()
+    )
+    click.echo(f"permutation importance (ROC AUC lost when shuffled): {top}")
+    seconds = outcome.seconds
+    click.echo(
+        f"time: training {seconds['training']:.1f} s (model fit {seconds['model_fit']:.1f} s,"
+        f" baseline fit {seconds['baseline_fit']:.1f} s), {seconds['total']:.1f} s in all"
+    )
+    click.echo("gate:")
+    for check in outcome.decision.checks:
+        click.echo(f"  {'pass' if check.passed else 'FAIL'}  {check.detail}")
+    before = outcome.champion_before
+    if outcome.promoted:
+        was = f" (was v{before.version})" if before else " (the first)"
+        click.echo(f"champion: v{outcome.version}{was}")
+    else:
+        click.echo(
+            f"not promoted: the champion stays "
+            f"{'v' + before.version if before else 'unset (no champion yet)'}"
+        )
+    click.echo(f"browse: mlflow ui --backend-store-uri {outcome.tracking_uri}")
+
+
+def fairness_tables(outcome: TrainingOutcome) -> None:
+    """Per airline and per origin: every group; a value in parentheses is left out of its gap."""
+    for column, frame in outcome.fairness.by_group.items():
+        recall = outcome.fairness.gap(column, "recall")
+        false_positive = outcome.fairness.gap(column, "false_positive_rate")
+        table = Table(
+            title=(
+                f"fairness per {column}: recall gap {recall.gap:.3f},"
+                f" false positive rate gap {false_positive.gap:.3f}"
+                " (values in parentheses: too few flights to enter the gap)"
+            ),
+            title_justify="left",
+        )
+        table.add_column(column)
+        for _key, label in GROUP_COLUMNS:
+            table.add_column(label, justify="right")
+        for group, row in frame.iterrows():
+            table.add_row(
+                str(group),
+                f"{int(row['flights']):,}",
+                f"{int(row['delayed_flights']):,}",
+                _rate(row["recall"], row["in_recall_gap"]),
+                _rate(row["false_positive_rate"], row["in_false_positive_rate_gap"]),
+                f"{row['selection_rate']:.3f}",
+            )
+        stdout.print(table)
+
+
+def _rate(value: float, measured: bool) -> str:
+    return f"{value:.3f}" if measured else f"({value:.3f})"
+
+
+def versions(listing: list[dict], history: list[dict], store: str) -> None:
+    """Every version: aliases, data, validation ROC AUC, fairness gaps, the gate's decision."""
+    if not listing:
+        click.echo(f"no version registered in {store}: run dataops train")
+        return
+    table = Table(title=f"registered versions ({store})", title_justify="left")
+    for name in ("version", "alias", "registered", "target", "flights of", "ROC AUC", "baseline"):
+        table.add_column(name, justify="right" if name in ("ROC AUC", "baseline") else "left")
+    table.add_column("recall gap", justify="right")
+    table.add_column("FPR gap", justify="right")
+    table.add_column("promoted")
+    table.add_column("why")
+    for item in listing:
+        table.add_row(
+            f"v{item['version']}",
+            ", ".join(item["aliases"]),
+            item["registered_at"],
+            item["target"],
+            item["dates"],
+            _number(item["roc_auc"]),
+            _number(item["baseline_roc_auc"]),
+            _number(item["recall_gap"]),
+            _number(item["false_positive_rate_gap"]),
+            "yes" if item["promoted"] else "no",
+            item["summary"],
+        )
+    stdout.print(table)
+    for event in history:
+        previous = f" (was v{event['previous']})" if event.get("previous") else ""
+        click.echo(f"{event['at']}  champion v{event['champion']}{previous}  by {event['by']}")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def rolled_back(result: registry.Rollback, name: str) -> None:
+    click.echo(f"champion of {name}: v{result.champion} (was v{result.previous})")
+    click.echo(
+        "the predictions follow at the next build: dataops build -s ml_delay_predictions+"
+        " (dataops model rollback again rolls forward)"
+    )
