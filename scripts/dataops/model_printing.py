@@ -125,39 +125,39 @@ def _rate(value: float, measured: bool) -> str:
 
 
 def versions(listing: list[dict], history: list[dict], store: str) -> None:
-    """Every version: aliases, data, validation ROC AUC, fairness gaps, the gate's decision."""
+    """Every version, newest first: aliases, data, validation metrics, the gate's decision."""
     if not listing:
         click.echo(f"no version registered in {store}: run dataops train")
         return
-    table = Table(title=f"registered versions ({store})", title_justify="left")
-    for name in ("version", "alias", "registered", "target", "flights of", "ROC AUC", "baseline"):
-        table.add_column(name, justify="right" if name in ("ROC AUC", "baseline") else "left")
-    table.add_column("recall gap", justify="right")
-    table.add_column("FPR gap", justify="right")
-    table.add_column("promoted")
-    table.add_column("why")
+    click.echo(f"registered versions of the model in {store}, newest first:")
     for item in listing:
-        table.add_row(
-            f"v{item['version']}",
-            ", ".join(item["aliases"]),
-            item["registered_at"],
-            item["target"],
-            item["dates"],
-            _number(item["roc_auc"]),
-            _number(item["baseline_roc_auc"]),
-            _number(item["recall_gap"]),
-            _number(item["false_positive_rate_gap"]),
-            "yes" if item["promoted"] else "no",
-            item["summary"],
+        aliases = f" [{', '.join(item['aliases'])}]" if item["aliases"] else ""
+        decision = "promoted" if item["promoted"] else "NOT promoted"
+        click.echo(
+            f"v{item['version']}{aliases}  {decision}  registered {item['registered_at']},"
+            f" target {item['target']}, flights of {item['dates']}"
+            f" ({_count(item['train_rows'])} training,"
+            f" {_count(item['validation_rows'])} validation)"
         )
-    stdout.print(table)
+        click.echo(
+            f"    validation ROC AUC {_number(item['roc_auc'])}"
+            f" (baseline {_number(item['baseline_roc_auc'])}),"
+            f" largest recall gap {_number(item['recall_gap'])},"
+            f" largest false positive rate gap {_number(item['false_positive_rate_gap'])}"
+        )
+        click.echo(f"    gate: {item['summary']}")
+    click.echo("champion history:")
     for event in history:
         previous = f" (was v{event['previous']})" if event.get("previous") else ""
-        click.echo(f"{event['at']}  champion v{event['champion']}{previous}  by {event['by']}")
+        click.echo(f"  {event['at']}  champion v{event['champion']}{previous}  by {event['by']}")
+
+
+def _count(value: str | None) -> str:
+    return f"{int(value):,}" if value else "?"
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
+    return "?" if value is None else f"{value:.4f}"
 
 
 def rolled_back(result: registry.Rollback, name: str) -> None:

@@ -204,12 +204,12 @@ def promote(mlflow_client: MlflowClient, name: str, version: str) -> str | None:
         name,
         {
             "champion": version,
-            "previous": current.version if current else None,
+            "previous": str(current.version) if current else None,
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "by": "dataops train",
         },
     )
-    return current.version if current else None
+    return str(current.version) if current else None
 
 
 @dataclass(frozen=True)
@@ -243,11 +243,11 @@ def rollback(warehouse_dir: Path, name: str) -> Rollback:
             mlflow_client,
             name,
             {
-                "champion": previous.version,
-                "previous": current.version,
+                "champion": str(previous.version),
+                "previous": str(current.version),
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "by": "dataops model rollback",
             },
         )
     log.info("champion of %s: v%s (was v%s)", name, previous.version, current.version)
-    return Rollback(champion=previous.version, previous=current.version)
+    return Rollback(champion=str(previous.version), previous=str(current.version))

@@ -86,7 +86,7 @@ def _champion_score(
         frame = features.feature_frame(validation, columns)
         probability = pipeline.predict_proba(frame)[:, 1]
         score = float(roc_auc_score(features.labels(validation), probability))
-        return gate.ChampionScore(current.version, score, rescored=True)
+        return gate.ChampionScore(str(current.version), score, rescored=True)
     except (DataOpsError, AttributeError, ValueError, OSError) as error:
         logged = current.tags.get(registry.TAG_ROC_AUC)
         if logged is None:
@@ -96,7 +96,7 @@ def _champion_score(
                 "roll it back (dataops model rollback) or remove its alias in the MLflow UI",
             ) from error
         log.warning("champion v%s cannot score these flights: %s", current.version, error)
-        return gate.ChampionScore(current.version, float(logged), rescored=False)
+        return gate.ChampionScore(str(current.version), float(logged), rescored=False)
 
 
 def _metrics(trained: train.Trained, fair: fairness.Fairness) -> dict[str, float]:
