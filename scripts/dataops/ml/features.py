@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dataops.errors import DataOpsError
+from dataops.lineage import ColumnLineage
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,37 @@ OUTCOME_PATTERN = re.compile(
 )
 
 
-def check_features(features: tuple[str, ...] = FEATURES) -> None:
-    """Refuse features that are outcomes of the flight (leakage): raises DataOpsError."""
-    leaking = sorted(
-        name for name in features if name in OUTCOME_COLUMNS or OUTCOME_PATTERN.search(name)
+# The columns of the flights files that are outcomes (the source's names).
+OUTCOME_SOURCE_COLUMNS = frozenset({"dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"})
+
+
+def is_outcome(column: str) -> bool:
+    """True for a column, of a model or of the flights files, that is known only once it flew."""
+    return (
+        column in OUTCOME_COLUMNS
+        or column in OUTCOME_SOURCE_COLUMNS
+        or bool(OUTCOME_PATTERN.search(column))
     )
+
+
+def outcome_ancestors(traced: ColumnLineage, model: str = FEATURES_MODEL) -> dict[str, set]:
+    """Per column of ``model``, the outcome columns it is computed from (column lineage).
+
+    The label is one by design and is left out; any other column found here leaks.
+    """
+    leaks: dict[str, set] = {}
+    for column in traced.columns.get(model, []):
+        if column == LABEL:
+            continue
+        found = {key for key in traced.ancestors((model, column)) if is_outcome(key[1])}
+        if found:
+            leaks[column] = found
+    return leaks
+
+
+def check_features(names: tuple[str, ...] | None = None) -> None:
+    """Refuse features that are outcomes of the flight (leakage): raises DataOpsError."""
+    leaking = sorted(name for name in (FEATURES if names is None else names) if is_outcome(name))
     if leaking:
         raise DataOpsError(
             f"the model's features include outcomes of the flight: {', '.join(leaking)}",
@@ -132,16 +159,17 @@ def keys_sha256(keys: pd.Series) -> str:
     return digest.hexdigest()
 
 
-def feature_frame(frame: pd.DataFrame, features: tuple[str, ...] = FEATURES) -> pd.DataFrame:
+def feature_frame(frame: pd.DataFrame, names: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The model's input: categories as text (empty as None), numbers and flags as floats."""
-    missing = [name for name in features if name not in frame.columns]
+    names = FEATURES if names is None else names
+    missing = [name for name in names if name not in frame.columns]
     if missing:
         raise DataOpsError(
             f"the features lack column(s) {', '.join(missing)}",
             "rebuild the ML marts (dbt build -s ml_delay_features+) or fix FEATURES",
         )
     columns = {}
-    for name in features:
+    for name in names:
         if name in CATEGORICAL:
             values = frame[name].astype(object)
             columns[name] = values.where(values.notna(), None)
