@@ -60,6 +60,33 @@ def artifact_location(warehouse_dir: Path) -> str:
     return (warehouse_dir / ARTIFACTS).resolve().as_uri()
 
 
+def ui_command(warehouse_dir: Path, port: int, host: str = "127.0.0.1") -> list[str]:
+    """``mlflow ui`` over the folder's store, on ``host:port`` (``make mlflow-ui`` runs the same)."""
+    import sys
+
+    mlflow = Path(sys.executable).with_name("mlflow")
+    return [
+        str(mlflow),
+        "ui",
+        "--backend-store-uri",
+        tracking_uri(warehouse_dir),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+
+
+# The environment of ``mlflow ui``: offline, and without the job runner (GenAI jobs).
+UI_ENVIRONMENT = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+}
+
+
 def exists(warehouse_dir: Path) -> bool:
     return database(warehouse_dir).is_file()
 
