@@ -61,7 +61,7 @@ def artifact_location(warehouse_dir: Path) -> str:
 
 
 def ui_command(warehouse_dir: Path, port: int, host: str = "127.0.0.1") -> list[str]:
-    """``mlflow ui`` over the folder's store, on ``host:port`` (``make mlflow-ui`` runs the same)."""
+    """``mlflow ui`` over the folder's store on ``host:port``, as ``make mlflow-ui`` runs it."""
     import sys
 
     mlflow = Path(sys.executable).with_name("mlflow")
