@@ -78,3 +78,17 @@ def test_the_trainer_refuses_an_outcome_among_its_features(
     settings = load(ROOT)
     with pytest.raises(DataOpsError, match="outcomes of the flight: arrival_delay_minutes"):
         train.fit_and_evaluate(None, None, settings)  # refused before any row is read
+
+
+def test_the_python_models_lineage_ties_columns_by_name(
+    project_lineage: tuple[dict, dict],
+) -> None:
+    traced = lineage.compute(*project_lineage)
+    predictions = "model.nycflights.ml_delay_predictions"
+    assert predictions not in traced.unparsed
+    assert traced.upstream[(predictions, "flight_id")] == {(MODEL, "flight_id")}
+    assert traced.upstream[(predictions, "flight_date")] == {(MODEL, "flight_date")}
+    # the probability is computed in Python, from no column of the same name
+    assert not traced.upstream.get((predictions, "delay_probability"))
+    drift = "model.nycflights.model_feature_drift"
+    assert (predictions, "model_version") in traced.upstream[(drift, "model_version")]

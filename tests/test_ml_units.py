@@ -196,3 +196,17 @@ def test_a_python_mart_declares_its_types_instead_of_a_contract() -> None:
     assert "public-model-contract" not in rules
     refused = [v for v in check_manifest(_manifest(untyped)) if v.rule == "public-model-contract"]
     assert len(refused) == 1 and "untyped: flight_id" in refused[0].message
+
+
+def test_the_cli_runs_as_a_module_as_the_benchmarks_start_it() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "dataops.cli", "models", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "why each was or was not promoted" in done.stdout

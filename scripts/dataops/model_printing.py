@@ -166,3 +166,51 @@ def rolled_back(result: registry.Rollback, name: str) -> None:
         "the predictions follow at the next build: dataops build -s ml_delay_predictions+"
         " (dataops model rollback again rolls forward)"
     )
+
+
+def bench_table(results: list) -> None:
+    """The figures of ``dataops bench-models``, one column per scale."""
+    from dataops.bench import GIB
+
+    table = Table(
+        title="dataops bench-models (wall seconds; peak memory of the step's process tree)",
+        title_justify="left",
+    )
+    table.add_column("measure")
+    for result in results:
+        table.add_column(f"{result.scale:g}x", justify="right")
+
+    def row(label: str, value) -> None:
+        table.add_row(label, *(value(result) for result in results))
+
+    row("flights", lambda r: f"{r.flights:,}")
+    row("dataops train (wall, command)", lambda r: f"{r.steps['train'].seconds:.1f}")
+    row(
+        "  training (read, fit, evaluate)",
+        lambda r: f"{r.training.get('training_seconds', 0):.1f}",
+    )
+    row("    model fit", lambda r: f"{r.training.get('model_fit_seconds', 0):.1f}")
+    row("    baseline fit", lambda r: f"{r.training.get('baseline_fit_seconds', 0):.1f}")
+    row("  train peak memory GiB", lambda r: f"{r.steps['train'].peak_bytes / GIB:.2f}")
+    row(
+        "validation ROC AUC (baseline)",
+        lambda r: "{:.3f} ({:.3f})".format(
+            r.training.get("validation_roc_auc", 0),
+            r.training.get("baseline_validation_roc_auc", 0),
+        ),
+    )
+    row("first scoring: every flight (node)", lambda r: f"{r.first_scoring_seconds:.1f}")
+    row("  flights scored", lambda r: f"{r.first_scoring_rows:,}")
+    row("new day: scoring node", lambda r: f"{r.new_day_scoring_seconds:.2f}")
+    row("new day: monitoring node", lambda r: f"{r.new_day_monitoring_seconds:.2f}")
+    row("new day: flights", lambda r: f"{r.new_day_rows:,}")
+    for phase, label in (
+        ("mlflow_and_champion", "  MLflow start, champion resolved"),
+        ("load_model", "  model loaded"),
+        ("read_day", "  day's features read"),
+        ("predict_day", "  day's flights predicted"),
+    ):
+        row(label, lambda r, phase=phase: f"{r.phases.get(phase, 0):.2f}")
+    row("new day build (dbt build, wall)", lambda r: f"{r.steps['new_day_build'].seconds:.1f}")
+    row("peak memory GiB (train and scoring)", lambda r: f"{r.peak_bytes / GIB:.2f}")
+    stdout.print(table)
