@@ -5,7 +5,8 @@ For each scale, in its own folder (``build/bench-models/x<scale>/``, emptied fir
 1. ``dataops generate`` writes the scaled-up years, the last day held back;
    ``dataops ingest`` and ``dbt build`` build every zone (not measured here:
    ``dataops bench`` does);
-2. ``dataops train``: the wall time of the command, the training time it logs
+2. ``dataops train`` (fairness bounds lifted: ``BENCH_VARS``): the wall time of
+   the command, the training time it logs
    (reading the marts, fitting the model and the baseline, permutation
    importance, fairness, drift reference) and the peak memory of the process;
 3. the first scoring: ``dbt build -s ml_delay_predictions+`` scores every flight
@@ -38,6 +39,10 @@ from dataops.project import Project
 log = logging.getLogger(__name__)
 
 SCORING_NODE = "model.nycflights.ml_delay_predictions"
+# A generated year copies the real flights onto rotated routes: its fairness gaps say
+# nothing about the real airlines, so the benchmark, which times the training, lifts
+# the fairness bounds (a champion is needed to time the scoring).
+BENCH_VARS = "{ml_gate_max_recall_gap: 1, ml_gate_max_false_positive_rate_gap: 1}"
 MONITORING_NODES = (
     "model.nycflights.model_daily_performance",
     "model.nycflights.model_feature_drift",
@@ -128,7 +133,7 @@ def bench_scale(project: Project, scale: float, folder: Path, target: str = "ci"
     log.info("held back: %s", ", ".join(held))
     step("ingest", [*dataops, "ingest", "--target", target])
     step("build", [*dbt, "build", *dbt_args])
-    step("train", [*dataops, "train", "--target", target])
+    step("train", [*dataops, "train", "--target", target, "--vars", BENCH_VARS])
     model_name = settings.load(project.root).model_name
     result.training = _training_metrics(warehouse_dir, model_name)
     step("first_scoring", [*dbt, "build", "--select", "ml_delay_predictions+", *dbt_args])
