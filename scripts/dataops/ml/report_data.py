@@ -9,11 +9,13 @@ how to train a model.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from dataops.errors import DataOpsError
 from dataops.ml import registry, settings
@@ -70,8 +72,11 @@ def _importance(mlflow_client: object, run_id: str | None) -> list[dict]:
     except Exception as error:
         log.debug("no importance for run %s: %s", run_id, error)
         return []
-    rows = [line.split(",") for line in text.strip().splitlines()[1:]]
-    return [{"feature": row[0], "drop": float(row[1]), "std": float(row[2])} for row in rows]
+    frame = pd.read_csv(io.StringIO(text))
+    return [
+        {"feature": row.feature, "drop": row.roc_auc_drop_mean, "std": row.roc_auc_drop_std}
+        for row in frame.itertuples()
+    ]
 
 
 def _registry(folder: Path, config: settings.MlSettings | None) -> dict:

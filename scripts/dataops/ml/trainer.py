@@ -75,6 +75,7 @@ def _champion_score(
     mlflow_client: Any, name: str, validation: pd.DataFrame
 ) -> gate.ChampionScore | None:
     """The champion's ROC AUC on these validation flights (or as logged, if it cannot score)."""
+    from mlflow.exceptions import MlflowException
     from sklearn.metrics import roc_auc_score
 
     current = registry.version_by_alias(mlflow_client, name, registry.CHAMPION)
@@ -87,7 +88,7 @@ def _champion_score(
         probability = pipeline.predict_proba(frame)[:, 1]
         score = float(roc_auc_score(features.labels(validation), probability))
         return gate.ChampionScore(str(current.version), score, rescored=True)
-    except (DataOpsError, AttributeError, ValueError, OSError) as error:
+    except (DataOpsError, MlflowException, AttributeError, ValueError, OSError) as error:
         logged = current.tags.get(registry.TAG_ROC_AUC)
         if logged is None:
             raise DataOpsError(
