@@ -6,6 +6,7 @@ Every expected figure below is worked out by hand in the comment beside it.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -105,6 +106,22 @@ def test_drift_flags_values_outside_training_and_unseen_categories() -> None:
     ordinary_rows = result[result[features.DATE] == pd.Timestamp("2013-01-03")]
     assert (ordinary_rows["outside_range_share"] == 0).all()
     assert len(ordinary_rows) == len(features.FEATURES) + 1  # and the prediction
+
+
+def test_an_unseen_category_gets_its_own_bin_without_a_pandas_deprecation() -> None:
+    """The bins of a category: training's own, then unseen ones, then empty values.
+
+    pandas deprecates (and will refuse) building a Categorical from values outside
+    its categories, which is what an unseen airline is.
+    """
+    entry = {"kind": "category", "categories": ["AA", "B6", "UA"]}
+    values = pd.Series(["UA", "ZZ", None, "AA"], dtype="object")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        codes, count = drift._bins(values, entry)
+    # AA B6 UA -> 0 1 2; unseen -> 3; empty -> 4
+    assert codes.tolist() == [2, 3, 4, 0]
+    assert count == 5
 
 
 def _settings(**changes: object) -> settings.MlSettings:

@@ -64,7 +64,8 @@ def _bins(values: pd.Series, entry: dict) -> tuple[np.ndarray, int]:
     """The bin of every value, and how many bins there are (the last: empty values)."""
     if entry["kind"] == "category":
         categories = entry["categories"]
-        codes = pd.Categorical(_text(values), categories=categories).codes.astype(np.int64)
+        # -1: a category training did not see (or an empty value, set apart below)
+        codes = pd.Index(categories).get_indexer(_text(values)).astype(np.int64)
         unseen = len(categories)
         codes[codes < 0] = unseen
         codes[values.isna().to_numpy()] = unseen + 1
