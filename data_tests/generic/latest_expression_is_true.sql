@@ -1,6 +1,11 @@
-{#- Fails with the latest row of each key whose boolean expression is not true. -#}
-{% test latest_expression_is_true(model, expression, partition_by, order_by) -%}
-    {#- A history appends a row per recording: the latest row of a key is its state. -#}
+{#- Fails with the latest row of each key whose expression is not true. -#}
+{% test latest_expression_is_true(
+    model,
+    expression,
+    partition_by,
+    order_by
+) -%}
+    {#- A history appends a row per recording; the latest is the state. -#}
     with latest_rows as (
         select *
         from {{ model }}
