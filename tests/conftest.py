@@ -109,7 +109,7 @@ def shift_temperatures(path: Path, degrees: float) -> int:
 
 
 @pytest.fixture(scope="session")
-def trained_weeks(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) -> dict:
+def trained_weeks_store(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) -> dict:
     """Two weeks of January on ci, a champion trained twice, then two more days scored.
 
     1. 2013-01-01..14 fed, ingested and built: no champion yet;
@@ -126,17 +126,27 @@ def trained_weeks(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Fee
     from dataops.ingest import ingest
 
     base = tmp_path_factory.mktemp("trained")
+    env = {
+        "DATAOPS_PROJECT_DIR": str(ROOT),
+        "DATAOPS_DATA_DIR": str(base / "data"),
+        "DATAOPS_WAREHOUSE_DIR": str(base / "warehouse"),
+    }
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(ROOT))
-    monkeypatch.setenv("DATAOPS_DATA_DIR", str(base / "data"))
-    monkeypatch.setenv("DATAOPS_WAREHOUSE_DIR", str(base / "warehouse"))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.delenv("DBT_TARGET", raising=False)
     try:
         project = Project.discover(ROOT)
         feed(feeds, project.inbox_dir, TRAIN_START, TRAIN_END)
         ingest(project, "ci")
         first = build(project, "ci", artifacts_dir=base / "first")
-        steps: dict = {"project": project, "base": base, "first_build": first}
+        steps: dict = {
+            "project": project,
+            "base": base,
+            "env": env,
+            "warehouse": project.warehouse_path("ci"),
+            "first_build": first,
+        }
         steps["first_log"] = (base / "first" / "logs" / "dbt.log").read_text(encoding="utf-8")
         steps["first_predictions"] = _rows(project, "marts.ml_delay_predictions")
         steps["trained"] = [main(["train", "--target", "ci"]), main(["train", "--target", "ci"])]
@@ -148,3 +158,17 @@ def trained_weeks(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Fee
         yield steps
     finally:
         monkeypatch.undo()
+
+
+@pytest.fixture
+def trained_weeks(trained_weeks_store: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """``trained_weeks_store``, its folders in the environment for the length of the test.
+
+    Session fixtures that set the environment (built_days too) stay active side by
+    side: whichever was set up last would otherwise decide which warehouse
+    ``Project.warehouse_dir`` and the commands the test runs see.
+    """
+    for key, value in trained_weeks_store["env"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    return trained_weeks_store

@@ -185,11 +185,11 @@ def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: d
 
 
 @pytest.fixture(scope="module")
-def models_report(trained_weeks: dict) -> Path:
+def models_report(trained_weeks_store: dict) -> Path:
     """The report of the warehouse a champion scored (trained_weeks), with its Models page."""
-    base = trained_weeks["base"]
+    base = trained_weeks_store["base"]
     output = base / "report-models.html"
-    warehouse = trained_weeks["project"].warehouse_path("ci")
+    warehouse = trained_weeks_store["warehouse"]
     report.generate(warehouse, base / "scored" / "target" / "manifest.json", output)
     return output
 
