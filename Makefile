@@ -120,3 +120,13 @@ pytest: install-orchestration
 orchestrate: install-orchestration
 	home=$$($(BIN)/python -m dataops.orchestration.home) \
 		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration -h 127.0.0.1 -p 3000
+
+# Browse the MLflow store of the warehouse folder (experiment, runs, registered versions,
+# the champion alias) at http://127.0.0.1:$(MLFLOW_UI_PORT); offline, no job runner.
+MLFLOW_UI_PORT ?= 5000
+MLFLOW_STORE_DIR ?= $(or $(DATAOPS_WAREHOUSE_DIR),$(CURDIR)/warehouse)
+.PHONY: mlflow-ui
+mlflow-ui: install
+	MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
+		$(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLFLOW_STORE_DIR)/mlflow.db \
+		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1

@@ -71,3 +71,104 @@ def built_days(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed])
         }
     finally:
         monkeypatch.undo()
+
+
+# The analysis backbone's fixture (tests/test_ml_backbone.py, tests/test_browser.py).
+
+
+def _rows(project: Project, relation: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+    try:
+        return int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
+    finally:
+        con.close()
+
+
+TRAIN_START = date(2013, 1, 1)
+TRAIN_END = date(2013, 1, 14)
+ORDINARY_DAY = date(2013, 1, 15)
+SHIFTED_DAY = date(2013, 1, 16)
+SHIFT_FAHRENHEIT = 30.0
+
+
+def shift_temperatures(path: Path, degrees: float) -> int:
+    """Add ``degrees`` to every temperature of a weather JSON-lines file; lines changed."""
+    import json
+
+    lines, changed = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        reading = json.loads(line)
+        if reading.get("temp") is not None:
+            reading["temp"] = round(reading["temp"] + degrees, 2)
+            changed += 1
+        lines.append(json.dumps(reading))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return changed
+
+
+@pytest.fixture(scope="session")
+def trained_weeks_store(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) -> dict:
+    """Two weeks of January on ci, a champion trained twice, then two more days scored.
+
+    1. 2013-01-01..14 fed, ingested and built: no champion yet;
+    2. ``dataops train`` twice on the same data: v1, then v2 (same seed);
+    3. 2013-01-15 (as sent) and 2013-01-16 (its temperatures 30 F higher) fed,
+       ingested and built: every day scored by the champion and monitored.
+
+    Read what each step left; tests that change the registry or the warehouse
+    (test_ml_backbone.py) leave a champion and its predictions behind.
+    """
+    from dataops.build import build
+    from dataops.cli import main
+    from dataops.feed import file_name
+    from dataops.ingest import ingest
+
+    base = tmp_path_factory.mktemp("trained")
+    env = {
+        "DATAOPS_PROJECT_DIR": str(ROOT),
+        "DATAOPS_DATA_DIR": str(base / "data"),
+        "DATAOPS_WAREHOUSE_DIR": str(base / "warehouse"),
+    }
+    monkeypatch = pytest.MonkeyPatch()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    try:
+        project = Project.discover(ROOT)
+        feed(feeds, project.inbox_dir, TRAIN_START, TRAIN_END)
+        ingest(project, "ci")
+        first = build(project, "ci", artifacts_dir=base / "first")
+        steps: dict = {
+            "project": project,
+            "base": base,
+            "env": env,
+            "warehouse": project.warehouse_path("ci"),
+            "first_build": first,
+        }
+        steps["first_log"] = (base / "first" / "logs" / "dbt.log").read_text(encoding="utf-8")
+        steps["first_predictions"] = _rows(project, "marts.ml_delay_predictions")
+        steps["trained"] = [main(["train", "--target", "ci"]), main(["train", "--target", "ci"])]
+        feed(feeds, project.inbox_dir, ORDINARY_DAY, SHIFTED_DAY)
+        weather = project.inbox_dir / "weather" / file_name("weather", SHIFTED_DAY, "jsonl")
+        steps["shifted_readings"] = shift_temperatures(weather, SHIFT_FAHRENHEIT)
+        ingest(project, "ci")
+        steps["scored_build"] = build(project, "ci", artifacts_dir=base / "scored")
+        yield steps
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.fixture
+def trained_weeks(trained_weeks_store: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """``trained_weeks_store``, its folders in the environment for the length of the test.
+
+    Session fixtures that set the environment (built_days too) stay active side by
+    side: whichever was set up last would otherwise decide which warehouse
+    ``Project.warehouse_dir`` and the commands the test runs see.
+    """
+    for key, value in trained_weeks_store["env"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    return trained_weeks_store

@@ -1,14 +1,23 @@
-"""The report and the docs in a real browser: Debian's chromium driven by Playwright.
+"""The report, the docs and the MLflow UI in a real browser: Debian's chromium, Playwright.
 
-Both pages are opened from file://; every request that is not a file is
-refused and recorded, and the tests assert there was none. Screenshots go to
+The report and the docs are opened from file://; every request that is not a
+file is refused and recorded, and the tests assert there was none. The MLflow
+UI is served by ``mlflow ui`` on 127.0.0.1 (a free port), started and stopped
+by its test: only requests to it are let through. Screenshots go to
 build/artifacts/.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import socket
+import subprocess
 import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +25,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 from dataops import report
+from dataops.ml import registry
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +49,7 @@ class Watched:
     """A page with the external requests and console errors it produced."""
 
     def __init__(self, context: BrowserContext) -> None:
+        self.allowed: tuple[str, ...] = ()
         self.external: list[str] = []
         self.errors: list[str] = []
         context.route("**/*", self._route)
@@ -50,7 +61,7 @@ class Watched:
         self.page.on("requestfailed", lambda request: self.errors.append(f"failed: {request.url}"))
 
     def _route(self, route: Route) -> None:
-        if route.request.url.startswith(LOCAL_SCHEMES):
+        if route.request.url.startswith((*LOCAL_SCHEMES, *self.allowed)):
             route.continue_()
         else:
             self.external.append(route.request.url)
@@ -171,3 +182,111 @@ def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: d
     browser.shot("docs-column-lineage")
     assert browser.external == []
     assert browser.errors == []
+
+
+@pytest.fixture(scope="module")
+def models_report(trained_weeks_store: dict) -> Path:
+    """The report of the warehouse a champion scored (trained_weeks), with its Models page."""
+    base = trained_weeks_store["base"]
+    output = base / "report-models.html"
+    warehouse = trained_weeks_store["warehouse"]
+    report.generate(warehouse, base / "scored" / "target" / "manifest.json", output)
+    return output
+
+
+def test_report_models_page(browser: Watched, models_report: Path) -> None:
+    page = browser.page
+    page.goto(models_report.as_uri())
+    models = page.evaluate("window.REPORT.models")
+    page.click("#tabs button[data-page=models]")
+    page.wait_for_selector("#chart-model-daily .main-svg")
+    champion = models["champion"]
+    assert champion is not None
+    assert page.inner_text("[data-counter='champion'] .value") == f"v{champion}"
+    assert page.locator("#model-versions tbody tr").count() == len(models["versions"]) >= 2
+    for chart in ("daily", "rates", "drift", "fairness-airline", "fairness-origin", "importance"):
+        assert page.locator(f"#chart-model-{chart} .main-svg").count() >= 1, chart
+    # the day 30 F warmer is listed among the drifted days, after the training window
+    flags = page.inner_text("#model-drift-flags")
+    assert "2013-01-16" in flags and "origin_temperature_fahrenheit" in flags
+    assert int(page.inner_text("[data-counter='days with drift'] .value")) >= 1
+    days = [day for day in models["daily"] if not day["in_training_window"]]
+    assert int(page.inner_text("[data-counter='days monitored after training'] .value")) == len(
+        days
+    )
+    # a click on a version shows the gate's checks and its metrics
+    page.click("#model-versions tbody tr >> nth=0")
+    page.wait_for_selector("#model-version-detail h3")
+    newest = models["versions"][0]
+    assert page.inner_text("#model-version-detail h3").startswith(f"v{newest['version']}")
+    checks = page.locator("#model-version-detail table >> nth=0").locator("tbody tr")
+    assert checks.count() == len(newest["gate"]["checks"])
+    browser.shot("report-models")
+    assert browser.external == []
+    assert browser.errors == []
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def mlflow_ui(trained_weeks: dict) -> Iterator[str]:
+    """``mlflow ui`` over the trained store on 127.0.0.1; stopped, with its workers, after."""
+    port = _free_port()
+    command = registry.ui_command(trained_weeks["project"].warehouse_dir, port)
+    log = (trained_weeks["base"] / "mlflow-ui.log").open("wb")
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, **registry.UI_ENVIRONMENT},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, f"mlflow ui exited: see {log.name}"
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"mlflow ui did not answer: see {log.name}"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def test_mlflow_ui_lists_the_experiment_and_the_champion(
+    browser: Watched, mlflow_ui: str, trained_weeks: dict
+) -> None:
+    client = registry.client(trained_weeks["project"].warehouse_dir)
+    champion = registry.version_by_alias(client, "arrival_delay", registry.CHAMPION)
+    assert champion is not None
+    browser.allowed = (mlflow_ui,)
+    page = browser.page
+    page.goto(f"{mlflow_ui}/#/experiments")
+    page.get_by_text("arrival_delay").first.wait_for(timeout=60_000)
+    browser.shot("mlflow-experiments")
+    page.goto(f"{mlflow_ui}/#/models/arrival_delay")
+    row = page.locator("tr, [role=row]", has_text=f"Version {champion.version}").first
+    row.wait_for(timeout=60_000)
+    # the alias, not previous_champion: one version holds it
+    alias = re.compile(r"\bchampion\b")
+    assert alias.search(row.inner_text())
+    rows = page.locator("tr, [role=row]", has_text="Version ").all_inner_texts()
+    assert sum(bool(alias.search(text)) for text in rows) == 1
+    browser.shot("mlflow-models")
+    assert browser.external == []

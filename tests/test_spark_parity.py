@@ -141,7 +141,9 @@ def duckdb_only(manifest: dict, unique_id: str) -> bool:
     if node["resource_type"] == "snapshot":
         return True
     if node["resource_type"] == "model":
-        return node["schema"] == "observability"
+        # the run history, and Python models (dbt-spark runs them on Databricks or
+        # Dataproc, not in a local session: ml_delay_predictions)
+        return node["schema"] == "observability" or node.get("language") == "python"
     if (node.get("test_metadata") or {}).get("name") in DUCKDB_ONLY_TESTS:
         return True
     parents = node.get("depends_on", {}).get("nodes", [])
@@ -186,6 +188,9 @@ def test_marts_have_the_same_rows_on_duckdb_and_spark(
 
     on_duckdb = duckdb_marts(project.warehouse_path("ci"))
     on_spark = spark_marts()
+    # the marts built on DuckDB only (Python models) have nothing to compare with
+    for unique_id in only_on_duckdb:
+        on_duckdb.pop(unique_id.removeprefix("model.nycflights."), None)
     assert sorted(on_spark) == sorted(on_duckdb)
     assert on_duckdb["fct_flights"][0] > 0
     for mart, (rows, digest) in on_duckdb.items():

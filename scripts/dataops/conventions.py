@@ -263,7 +263,20 @@ def _source_freshness(project: _Project) -> Iterable[Violation]:
 
 def _public_model_contract(project: _Project) -> Iterable[Violation]:
     for node in project.models:
-        if _zone(node) == PUBLIC_ZONE and not node["config"]["contract"].get("enforced"):
+        if _zone(node) != PUBLIC_ZONE:
+            continue
+        if node.get("language") == "python":
+            # dbt enforces contracts on SQL models only: a Python mart declares its types
+            columns = node.get("columns", {}).values()
+            untyped = [column["name"] for column in columns if not column.get("data_type")]
+            if untyped or not columns:
+                yield _violation(
+                    "public-model-contract",
+                    node,
+                    "a Python marts model cannot enforce a contract: declare every column with a"
+                    f" data_type and cast to it (untyped: {', '.join(untyped) or 'every column'})",
+                )
+        elif not node["config"]["contract"].get("enforced"):
             yield _violation(
                 "public-model-contract",
                 node,

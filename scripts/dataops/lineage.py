@@ -140,6 +140,25 @@ def _snapshot_edges(result: ColumnLineage, unique_id: str, node: dict, columns: 
                 result.upstream[(unique_id, "dbt_scd_id")].add((unique_id, parent.lower()))
 
 
+def _python_edges(
+    result: ColumnLineage,
+    unique_id: str,
+    node: dict,
+    columns: list[str],
+    catalog_columns: dict[str, list[tuple[str, str]]],
+) -> None:
+    """A Python model has no SQL to parse: a column it passes on keeps its parent's name.
+
+    Each column is tied to the columns of the same name of the models it reads;
+    the others (a model's probability, a day's metric) are computed in Python.
+    """
+    for parent in node.get("depends_on", {}).get("nodes", []):
+        parent_columns = {name for name, _type in catalog_columns.get(parent, [])}
+        for column in columns:
+            if column in parent_columns:
+                result.upstream[(unique_id, column)].add((parent, column))
+
+
 def compute(
     manifest: dict, catalog: dict, progress: Callable[[int, int], None] | None = None
 ) -> ColumnLineage:
@@ -158,6 +177,8 @@ def compute(
         result.columns[unique_id] = columns
         if node["fqn"][1:2] == ["landing"] and node["resource_type"] == "model":
             _landing_edges(result, unique_id, node, manifest, columns)
+        elif node.get("language") == "python":
+            _python_edges(result, unique_id, node, columns, catalog_columns)
         else:
             _trace(result, unique_id, node, columns, schema, relations)
         if node["resource_type"] == "snapshot":

@@ -6,7 +6,8 @@ HTML page with its script, style and the charting library (plotly.js, shipped
 inside the pinned ``plotly`` wheel) inlined, so the file opens from disk and
 makes no request. The lineage page also reads dbt's ``manifest.json`` for the
 dependencies between nodes (the observability tables record runs, not the
-graph).
+graph); the Models page also reads the MLflow store beside the warehouse
+(``dataops.ml.report_data``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import duckdb
 from dataops.docs import asset, inline_script, json_script
 from dataops.errors import DataOpsError
 from dataops.files import write_atomic
+from dataops.ml import report_data
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +310,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         sources = _freshness(con, index)
         volumes = _volumes(con, index)
         changes = _schema_changes(con, index) if "schema_changes" in present else []
+        models = report_data.collect(con, warehouse)
     finally:
         con.close()
     return {
@@ -320,6 +323,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         "volumes": volumes,
         "schema_changes": changes,
         "lineage": _lineage(manifest, nodes, tests, sources),
+        "models": models,
         "regression": {"ratio": REGRESSION_RATIO, "min_seconds": REGRESSION_MIN_SECONDS},
     }
 

@@ -301,8 +301,130 @@
     });
   }
 
+
+  /* ---------- models ---------- */
+  function num(v, digits) { return v === null || v === undefined ? "" : Number(v).toFixed(digits === undefined ? 4 : digits); }
+  function models() {
+    var M = R.models || { versions: [], daily: [], drift: [], scoring: [] };
+    $("models-store").textContent = "MLflow store: " + (M.store || "none") + (M.model_name ? "; registered model " + M.model_name : "");
+    if (!M.versions.length) {
+      make("p", { "class": "empty" }, $("model-counters"), "No model registered yet: run dataops train, then dbt build -s ml_delay_predictions+.");
+    }
+    var champion = M.versions.filter(function (v) { return v.version === M.champion; })[0];
+    var outside = M.daily.filter(function (d) { return !d.in_training_window; });
+    var low = outside.filter(function (d) { return d.roc_auc !== null && M.bounds.min_roc_auc !== undefined && d.roc_auc < M.bounds.min_roc_auc; });
+    var drifted = {};
+    M.drift.forEach(function (d) { if (d.drifted && !d.in_training_window) drifted[d.day] = true; });
+    var lastScoring = M.scoring.length ? M.scoring[M.scoring.length - 1] : null;
+    if (M.versions.length) {
+      [["champion", champion ? "v" + champion.version : "none", champion ? "good" : "bad"],
+       ["validation ROC AUC", champion ? num(champion.roc_auc, 3) : "", ""],
+       ["baseline ROC AUC", champion ? num(champion.baseline_roc_auc, 3) : "", ""],
+       ["largest recall gap", champion ? num(champion.recall_gap, 3) : "", ""],
+       ["largest false positive rate gap", champion ? num(champion.false_positive_rate_gap, 3) : "", ""],
+       ["versions registered", M.versions.length, ""],
+       ["versions refused by the gate", M.versions.filter(function (v) { return !v.promoted; }).length, ""],
+       ["training time (champion)", champion && champion.training_seconds ? num(champion.training_seconds, 1) + " s" : "", ""],
+       ["scoring time (latest build)", lastScoring ? num(lastScoring.seconds, 1) + " s" : "", ""],
+       ["days monitored after training", outside.length, ""],
+       ["days below the ROC AUC bound", low.length, low.length ? "warn" : "good"],
+       ["days with drift", Object.keys(drifted).length, Object.keys(drifted).length ? "warn" : "good"]
+      ].forEach(function (c) {
+        var card = make("div", { "class": "card " + c[2], "data-counter": c[0] }, $("model-counters"));
+        make("div", { "class": "value" }, card, c[1]);
+        make("div", { "class": "label" }, card, c[0]);
+      });
+    }
+    table($("model-versions"), ["version", "alias", "promoted", "registered", "target", "flights of", "ROC AUC", "baseline", "recall gap", "FPR gap", "training s"],
+      M.versions.map(function (v) {
+        return ["v" + v.version, v.aliases.join(", "), { badge: v.promoted ? "pass" : "fail" }, (v.registered_at || "").replace("T", " ").slice(0, 16),
+          v.target, v.dates, num(v.roc_auc), num(v.baseline_roc_auc), num(v.recall_gap, 3), num(v.false_positive_rate_gap, 3), num(v.training_seconds, 1)];
+      }), function (id) { versionDetail(M.versions.filter(function (v) { return v.version === id; })[0]); },
+      M.versions.map(function (v) { return v.version; }));
+    var days = M.daily.map(function (d) { return d.day; });
+    var marker = M.daily.map(function (d) { return d.in_training_window ? "#90a4ae" : "#1f3b4d"; });
+    var traces = [
+      { type: "scatter", mode: "lines+markers", name: "ROC AUC", x: days, y: M.daily.map(function (d) { return d.roc_auc; }), marker: { color: marker, size: 7 }, line: { color: "#1f3b4d" } },
+      { type: "scatter", mode: "lines+markers", name: "Brier score", x: days, y: M.daily.map(function (d) { return d.brier_score; }), marker: { size: 5 }, line: { color: "#c98a00" } }
+    ];
+    var shapes = M.bounds.min_roc_auc !== undefined ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: M.bounds.min_roc_auc, y1: M.bounds.min_roc_auc, line: { color: COLORS.fail, dash: "dot" } }] : [];
+    Plotly.newPlot("chart-model-daily", traces, layout({ shapes: shapes, yaxis: { rangemode: "tozero" }, xaxis: { title: { text: "day (grey: in the training window)" } } }), CONFIG);
+    Plotly.newPlot("chart-model-rates", [
+      { type: "bar", name: "flights", x: days, y: M.daily.map(function (d) { return d.rows; }), marker: { color: "#cfd8dc" }, yaxis: "y2" },
+      { type: "scatter", mode: "lines", name: "delayed share", x: days, y: M.daily.map(function (d) { return d.positive_rate; }), line: { color: COLORS.fail } },
+      { type: "scatter", mode: "lines", name: "called delayed", x: days, y: M.daily.map(function (d) { return d.predicted_positive_rate; }), line: { color: "#1f77b4" } }
+    ], layout({ yaxis: { title: { text: "share" }, rangemode: "tozero" }, yaxis2: { overlaying: "y", side: "right", title: { text: "flights" }, showgrid: false } }), CONFIG);
+    var features = [], driftDays = [];
+    M.drift.forEach(function (d) {
+      if (features.indexOf(d.feature) < 0) features.push(d.feature);
+      if (driftDays.indexOf(d.day) < 0) driftDays.push(d.day);
+    });
+    driftDays.sort();
+    var cell = {};
+    M.drift.forEach(function (d) { cell[d.feature + "|" + d.day] = d; });
+    var maxOutside = M.bounds.max_outside_range_share || 1;
+    // the drift score: the larger of PSI over its bound and the share outside training over its bound
+    function score(d) { return Math.min(Math.max(d.psi / d.bound, d.outside / maxOutside), 2); }
+    Plotly.newPlot("chart-model-drift", [{ type: "heatmap", x: driftDays, y: features, zmin: 0, zmax: 2,
+      colorscale: [[0, "#e8f5e9"], [0.5, "#fff3c4"], [1, "#c62828"]], colorbar: { title: { text: "score / bound" } },
+      z: features.map(function (f) { return driftDays.map(function (day) { var d = cell[f + "|" + day]; return d ? score(d) : null; }); }),
+      text: features.map(function (f) { return driftDays.map(function (day) { var d = cell[f + "|" + day]; return d ? (d.drifted ? "DRIFTED " : "") + "psi " + num(d.psi, 2) + " (bound " + num(d.bound, 2) + "), outside " + num(100 * d.outside, 1) + "%" : ""; }); }),
+      hoverinfo: "x+y+text" }], layout({ margin: { l: 210, r: 12, t: 10, b: 40 } }), CONFIG);
+    table($("model-drift-flags"), ["day", "feature", "PSI", "bound", "outside training range", "in training window"],
+      M.drift.filter(function (d) { return d.drifted; }).map(function (d) {
+        return [d.day, d.feature, num(d.psi, 2), num(d.bound, 2), num(100 * d.outside, 1) + "%", d.in_training_window ? "yes" : "no"];
+      }));
+    var fair = (M.fairness || {}).by_group || {};
+    [["airline_id", "chart-model-fairness-airline"], ["origin_airport_id", "chart-model-fairness-origin"]].forEach(function (pair) {
+      var rows = fair[pair[0]] || [];
+      Plotly.newPlot(pair[1], ["recall", "false_positive_rate"].map(function (metric) {
+        return { type: "bar", name: metric.replace(/_/g, " "), x: rows.map(function (r) { return r.group; }), y: rows.map(function (r) { return r[metric]; }),
+          hovertext: rows.map(function (r) { return r.flights + " flights" + (r["in_" + metric + "_gap"] ? "" : " (too few for the gap)"); }),
+          hoverinfo: "x+y+text",
+          marker: { opacity: rows.map(function (r) { return r["in_" + metric + "_gap"] ? 1 : 0.35; }) } };
+      }), layout({ barmode: "group", yaxis: { range: [0, 1] } }), CONFIG);
+    });
+    var importance = (M.importance || []).slice().reverse();
+    Plotly.newPlot("chart-model-importance", [{ type: "bar", orientation: "h", x: importance.map(function (i) { return i.drop; }),
+      y: importance.map(function (i) { return i.feature; }), error_x: { type: "data", array: importance.map(function (i) { return i.std; }) } }],
+      layout({ margin: { l: 210, r: 12, t: 10, b: 40 }, xaxis: { title: { text: "ROC AUC lost when shuffled" } } }), CONFIG);
+    var trained = M.versions.slice().reverse();
+    Plotly.newPlot("chart-model-times", [
+      { type: "bar", name: "training per version (s)", x: trained.map(function (v) { return "v" + v.version; }), y: trained.map(function (v) { return v.training_seconds; }),
+        marker: { color: "#1f3b4d" } },
+      { type: "bar", name: "scoring per build (s)", xaxis: "x2", yaxis: "y2", marker: { color: "#c98a00" },
+        x: M.scoring.map(function (s, i) { return "#" + (i + 1) + " " + s.started_at.replace("T", " ").slice(5, 16); }), y: M.scoring.map(function (s) { return s.seconds; }),
+        hovertext: M.scoring.map(function (s) { return s.rows === null ? "" : s.rows + " rows written"; }) }
+    ], layout({ xaxis: { domain: [0, 0.42], type: "category" }, xaxis2: { domain: [0.55, 1], type: "category" },
+      yaxis: { title: { text: "seconds" }, rangemode: "tozero" }, yaxis2: { anchor: "x2", rangemode: "tozero" } }), CONFIG);
+    table($("model-history"), ["when", "champion", "previous", "by"], (M.history || []).slice().reverse().map(function (e) {
+      return [e.at, "v" + e.champion, e.previous ? "v" + e.previous : "", e.by];
+    }));
+  }
+  function versionDetail(v) {
+    var box = $("model-version-detail");
+    box.innerHTML = "";
+    make("h3", {}, box, "v" + v.version + (v.aliases.length ? " (" + v.aliases.join(", ") + ")" : ""));
+    var p = make("p", {}, box);
+    badge(v.promoted ? "pass" : "fail", p);
+    make("span", {}, p, (v.promoted ? " promoted" : " registered, not promoted") + "; run " + v.run_id + "; flights of " + v.dates);
+    make("p", {}, box, "why: " + v.summary);
+    make("h4", {}, box, "Gate");
+    var checks = v.gate && v.gate.checks ? v.gate.checks : [];
+    var list = make("table", { "class": "grid-table" }, box);
+    table(list, ["", "check", "measured", "bound", "margin"], checks.map(function (c) {
+      return [{ badge: c.passed ? "pass" : "fail" }, c.detail, num(c.measured), num(c.bound), num(c.margin)];
+    }));
+    make("h4", {}, box, "Validation metrics (model / baseline)");
+    var names = ["roc_auc", "pr_auc", "log_loss", "brier_score", "accuracy", "recall", "precision", "threshold"];
+    var metrics = make("table", { "class": "grid-table" }, box);
+    table(metrics, ["metric", "model", "baseline"], names.map(function (n) {
+      return [n.replace(/_/g, " "), num(v.metrics["validation_" + n]), num(v.metrics["baseline_validation_" + n])];
+    }));
+  }
+
   var pages = { dashboard: dashboard, tests: tests, samples: samples, freshness: freshness,
-    performance: performance, lineage: lineage };
+    performance: performance, lineage: lineage, models: models };
   function show(name) {
     if (!pages[name]) name = "dashboard";
     Array.prototype.forEach.call(document.querySelectorAll(".page"), function (p) { p.hidden = p.id !== "page-" + name; });

@@ -3,8 +3,9 @@
 The group and what every command shares are in ``group``; the commands, one
 module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
-publish, rollback, sandbox, ci, store) and ``scale`` (generate, bench,
-spark-cluster). What they print is in ``dataops.printing``.
+publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
+spark-cluster) and ``models`` (train, models, model rollback). What they
+print is in ``dataops.printing``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import sys
 import click
 
 from dataops import printing
-from dataops.cli import alerts, delivery, observability, pipeline, scale
+from dataops.cli import alerts, delivery, models, observability, pipeline, scale
 from dataops.cli.group import _options, cli
 from dataops.errors import DataOpsError
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale, alerts)
+FAMILIES = (pipeline, observability, delivery, scale, models, alerts)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

@@ -14,6 +14,7 @@ from dataops import ingest as ingest_module
 from dataops import printing
 from dataops import verify as verify_module
 from dataops.cli.group import cli, count_progress, date_option, hash_progress, refuse_prod
+from dataops.cli.models import train_champion
 from dataops.cli.observability import write_docs, write_report
 from dataops.project import Project
 from dataops.sources import load_feeds
@@ -130,13 +131,15 @@ def build(
 @cli.command()
 @click.option("--target", help="dbt target (default: profiles.yml, dev).")
 def demo(target: str | None) -> None:
-    """Feed the 2013 year, ingest it, build and test every zone; docs and report."""
+    """Feed the 2013 year, ingest it, build and test every zone, train a champion; docs, report."""
     refuse_prod(target, "demo")
     project = Project.discover()
     started = time.monotonic()
     feed_inbox(project, None, None)
     summary = ingest_inbox(project, target)
     outcome = build_module.build(project, target)
+    trained = train_champion(project, target)
+    scored = build_module.build(project, target, select=("ml_delay_predictions+",))
     docs_path = write_docs(project, target)
     report_path = write_report(project, target, None)
     click.echo("")
@@ -144,6 +147,14 @@ def demo(target: str | None) -> None:
     duplicates = sum(counts.duplicate for counts in summary.sources.values())
     click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
     printing.build_summary(project, target, outcome)
+    predictions = build_module.relation_rows(project, target, ["marts.ml_delay_predictions"])
+    click.echo(
+        f"champion:  {trained.model_name} v{trained.version}, validation ROC AUC"
+        f" {trained.metrics['roc_auc']:.3f} (baseline {trained.baseline_metrics['roc_auc']:.3f});"
+        f" {predictions['marts.ml_delay_predictions']:,} flights scored"
+    )
+    click.echo(f"tests of the predictions and the model monitoring: {scored.tests_line}")
+    click.echo(f"models:    make mlflow-ui (mlflow ui --backend-store-uri {trained.tracking_uri})")
     click.echo(f"warehouse: {project.warehouse_path(target)}")
     click.echo(f"landing:   {project.landing_dir}")
     click.echo(f"docs:      {docs_path}")

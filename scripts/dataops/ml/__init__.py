@@ -1,0 +1,30 @@
+"""The analysis backbone: train, gate, register, score and monitor the arrival-delay model.
+
+    marts.ml_delay_train / ml_delay_validation --train--> MLflow run (metrics, fairness,
+        fingerprint) --gate--> registry alias "champion" --score (dbt)-->
+        marts.ml_delay_predictions --monitor (dbt)--> observability.model_daily_performance,
+        observability.model_feature_drift
+
+Modules: ``settings`` (the gate, drift and monitoring settings of ``dbt_project.yml``),
+``features`` (what the model may read, the data it is trained on, its fingerprint),
+``train`` (the classifier and its baseline, fitted and evaluated), ``fairness`` (metrics
+per airline and per New York origin), ``drift`` (the training set's reference and the
+population stability index), ``gate`` (whether a version may become the champion),
+``registry`` (the MLflow store: runs, versions, aliases), ``scoring`` and ``monitoring``
+(called by the dbt Python models), ``report_data`` (the report's Models page) and
+``bench`` (training and scoring times).
+
+MLflow runs offline here: its telemetry is switched off before it is imported. The
+gradient-boosted trees run on OpenMP threads; on a machine whose cores are shared,
+threads that spin while they wait for each other made a fit up to ten times slower
+(4 s alone, 60 s beside other jobs, on the real year), so they wait passively unless
+``OMP_WAIT_POLICY`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
