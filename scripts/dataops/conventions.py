@@ -143,7 +143,8 @@ def _dependency_direction(project: _Project) -> Iterable[Violation]:
         if allowed is None:
             continue
         for parent in node["depends_on"]["nodes"]:
-            if not parent.startswith(("model.", "snapshot.", "seed.")):
+            # Seeds are the project's own reference tables (rules, holidays): any zone reads them.
+            if not parent.startswith(("model.", "snapshot.")):
                 continue
             parent_zone = project.zone(parent)
             parent_name = parent.rsplit(".", 1)[-1]
