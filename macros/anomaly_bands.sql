@@ -7,7 +7,8 @@
     min_training_periods,
     min_relative_change,
     min_absolute_change,
-    direction
+    direction,
+    holidays=false
 ) -%}
     {%- if seasonality == 'none' -%}
         {%- set seasonality = none -%}
@@ -26,6 +27,33 @@
     {%- endif -%}
     with
 
+    holiday_periods as (
+        select
+            period_start_date,
+            period_end_date
+        from {{ ref('us_federal_holidays') }}
+    ),
+
+    {#- holidays: a day of a holiday period (the holiday and the days off
+        around it) is scored against holiday days only. #}
+    classified_values as (
+        select
+            metric_values.*,
+            {%- if holidays %}
+                exists (
+                    select 1 as is_in_period
+                    from holiday_periods
+                    where
+                        metric_values.period
+                        between holiday_periods.period_start_date
+                        and holiday_periods.period_end_date
+                ) as is_holiday
+            {%- else %}
+                false as is_holiday
+            {%- endif %}
+        from {{ metric_values }} as metric_values
+    ),
+
     {# Each period against the same metric over its training window. #}
     trained as (
         select
@@ -35,10 +63,11 @@
             avg(training.actual) as expected,
             coalesce(stddev_samp(training.actual), 0) as spread,
             count(training.actual) as training_periods
-        from {{ metric_values }} as current_values
-        inner join {{ metric_values }} as training
+        from classified_values as current_values
+        inner join classified_values as training
             on
                 current_values.metric = training.metric
+                and (training.is_holiday or not current_values.is_holiday)
                 and training.period < current_values.period
                 and training.period >= {{ dbt.dateadd(
                     'day', -training_days, 'current_values.period'
