@@ -400,3 +400,27 @@ def test_failed_rows_sample_is_capped_and_masked(replay: dict) -> None:
     planes = json.loads(unmasked)
     assert len(planes) == 10  # capped: 721 planes are not registered
     assert all(row["plane_id"].startswith("N") for row in planes)
+
+
+def test_report_shows_the_reason_of_each_quarantined_row(replay: dict) -> None:
+    """The report's failed rows of a quarantine table carry the rule's reason and what the
+    source owner should do, from seeds/quarantine_rules.csv."""
+    from dataops.report import collect
+
+    with (ROOT / "seeds" / "quarantine_rules.csv").open(newline="", encoding="utf-8") as handle:
+        rule = next(
+            row
+            for row in csv.DictReader(handle)
+            if row["rule_id"] == "weather_implausible_wind_speed"
+        )
+    tests = collect(replay["warehouse"], None)["tests"]
+    [test] = [
+        test
+        for test in tests.values()
+        if test["short_name"] == "has_no_rows"
+        and test["model"] == "model.nycflights.quarantine_weather_observations"
+    ]
+    [row] = [row for row in test["sample"] if row["rule_id"] == "weather_implausible_wind_speed"]
+    assert row["wind_speed_mph"] > 1000  # the 1,048 mph reading at EWR
+    assert row["reason"] == rule["reason"]
+    assert row["source_owner_action"] == rule["source_owner_action"]
