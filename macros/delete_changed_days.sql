@@ -1,4 +1,4 @@
-{#- Pre-hook: empties the days whose rows changed upstream since the last run. -#}
+{#- Pre-hook: empties the days whose rows changed upstream since last run. -#}
 {% macro delete_changed_days(validated, day_column, month_column=none) -%}
     {%- if execute and is_incremental() -%}
         {%- set period = day_column if month_column is none

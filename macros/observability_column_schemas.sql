@@ -1,4 +1,4 @@
-{#- The rows of observability.column_schemas: the columns of each relation built. -#}
+{#- Rows of observability.column_schemas: the columns of each relation. -#}
 {% macro observability_column_schemas(nodes) -%}
     {%- set lit = observability_literal -%}
     {%- if nodes %}

@@ -1,4 +1,4 @@
-{#- The rows of observability.row_volumes: the row count of each relation built. -#}
+{#- Rows of observability.row_volumes: the row count of each relation. -#}
 {% macro observability_row_volumes(nodes) -%}
     {%- set lit = observability_literal -%}
     {%- for node in nodes %}

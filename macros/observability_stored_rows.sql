@@ -1,4 +1,4 @@
-{#- The failing rows a test stored, as JSON: the masked sample, anomaly details. -#}
+{#- A test's stored failing rows as JSON: masked sample, anomaly details. -#}
 {% macro observability_stored_rows(relation_name, columns, masked_columns) -%}
     {%- set replaced = [] -%}
     {%- for column_name in columns if column_name | lower in masked_columns -%}
@@ -46,5 +46,7 @@
                 or recency <= {{ var('observability_anomaly_periods', 30) }}
         )
     {%- endset -%}
-    {{ return({'sample': sample, 'details': details if is_anomaly else 'null'}) }}
+    {{ return({
+        'sample': sample, 'details': details if is_anomaly else 'null'
+    }) }}
 {%- endmacro %}

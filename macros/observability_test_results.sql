@@ -1,13 +1,16 @@
 {#- The rows of observability.test_results: every test and unit test run. -#}
 {% macro observability_test_results(results) -%}
     {%- set lit = observability_literal -%}
-    {%- set tests = results
-        | selectattr('node.resource_type', 'in', ['test', 'unit_test']) | list -%}
-    {#- the relations of the failing rows stored by the tests that did not pass -#}
+    {%- set tests = results | selectattr(
+        'node.resource_type', 'in', ['test', 'unit_test']
+    ) | list -%}
+    {#- the relations of the failing rows stored by the tests that failed -#}
     {%- set stored = [] -%}
     {%- for result in tests if result.failures and result.node.relation_name
         and (result.status | string).lower() in ('fail', 'warn') -%}
-        {%- do stored.append(lit(result.node.schema ~ '.' ~ result.node.alias)) -%}
+        {%- do stored.append(
+            lit(result.node.schema ~ '.' ~ result.node.alias)
+        ) -%}
     {%- endfor -%}
     {%- set stored_columns = {} -%}
     {%- if stored -%}

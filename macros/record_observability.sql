@@ -23,8 +23,10 @@
     } -%}
     {%- do run_query('create schema if not exists observability') -%}
     {%- for table_name, rows in datasets.items() if rows | trim -%}
-        {#- the history table's model is a plain select: its definition -#}
-        {%- set model = graph.nodes['model.' ~ project_name ~ '.' ~ table_name] -%}
+        {#- the history table's model (a plain select) defines it -#}
+        {%- set model = graph.nodes[
+            'model.' ~ project_name ~ '.' ~ table_name
+        ] -%}
         {%- do run_query(
             'create table if not exists observability.' ~ table_name
             ~ ' as ' ~ model.raw_code

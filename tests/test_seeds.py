@@ -36,8 +36,8 @@ def days_off(observed: date, name: str) -> tuple[date, date]:
 
 
 def federal_holidays(first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> list[list[str]]:
-    """The holidays, named with the typographic apostrophe (New Year’s Day) as OPM writes
-    them: dbt-spark's session method loads seeds without escaping straight quotes."""
+    """The holidays, named with the typographic apostrophe (U+2019) as OPM writes them:
+    dbt-spark's session method loads seeds without escaping straight quotes."""
     observed = USFederalHolidayCalendar().holidays(
         f"{first_year}-01-01", f"{last_year}-12-31", return_name=True
     )

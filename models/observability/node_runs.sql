@@ -2,7 +2,7 @@ select
     cast(null as varchar) as invocation_id,
     cast(null as varchar) as unique_id,
     cast(null as varchar) as resource_type,
-    cast(null as varchar) as name,
+    cast(null as varchar) as name,  -- noqa: RF04
     cast(null as varchar) as schema_name,
     cast(null as varchar) as materialization,
     cast(null as varchar) as status,
