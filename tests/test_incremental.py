@@ -119,21 +119,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         }
         steps["stamps_before"] = processed_at_by_day(warehouse)
 
-        # The source sends the second day again: one delay corrected, one
-        # flight with an impossible scheduled time, one flight now cancelled,
-        # one flight left out.
+        # The source sends the second day again (see resend_day), with the third day's
+        # row with no date once more.
         feed(feeds, base / "resend", FIRST, FOURTH)
-        day = pd.read_csv(base / "resend" / "flights" / f"flights_{SECOND}.csv", dtype=str)
-        arrived = day.index[day["dep_delay"].notna() & day["arr_delay"].notna()]
-        corrected, invalid, left_out, cancelled = (day.loc[index] for index in arrived[:4])
-        day.loc[arrived[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
-        day.loc[arrived[1], "sched_arr_time"] = "2575"
-        day.loc[arrived[3], CANCELLED_COLUMNS] = None
-        day = day.drop(index=arrived[2])
-        steps["resent_rows"] = (corrected, invalid, left_out, cancelled, len(day))
-        # ... repeats the corrected flight, and the third day's row with no date
-        day = pd.concat([day, day.loc[[arrived[0]]], no_date])
-        write_csv(day, project.inbox_dir / "flights" / f"flights_{SECOND}_resent.csv")
+        steps["resent_rows"] = resend_day(base / "resend", SECOND, project.inbox_dir, no_date)
         # The first day again, every flight invalid; the fourth, every flight cancelled.
         first = pd.read_csv(base / "resend" / "flights" / f"flights_{FIRST}.csv", dtype=str)
         first["sched_arr_time"] = "2575"
@@ -306,6 +295,28 @@ def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
         ("weather_number_invalid", len(BAD_READINGS)),
     ]
     assert len(weather.bad_readings) == len(BAD_READINGS)
+
+
+def resend_day(
+    fed: Path, day: date, inbox: Path, extra: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, int]:
+    """A file sending ``day`` again, from the feed's file in ``fed``, into the inbox.
+
+    One delay corrected (and the flight repeated), one flight with an impossible
+    scheduled time, one flight now cancelled, one flight left out; ``extra`` rows
+    appended. Returns the four flights as fed and the rows sent before the repeats.
+    """
+    frame = pd.read_csv(fed / "flights" / f"flights_{day}.csv", dtype=str)
+    arrived = frame.index[frame["dep_delay"].notna() & frame["arr_delay"].notna()]
+    corrected, invalid, left_out, cancelled = (frame.loc[index] for index in arrived[:4])
+    frame.loc[arrived[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
+    frame.loc[arrived[1], "sched_arr_time"] = "2575"
+    frame.loc[arrived[3], CANCELLED_COLUMNS] = None
+    frame = frame.drop(index=arrived[2])
+    sent = len(frame)
+    frame = pd.concat([frame, frame.loc[[arrived[0]]], *([extra] if extra is not None else [])])
+    write_csv(frame, inbox / "flights" / f"flights_{day}_resent.csv")
+    return corrected, invalid, left_out, cancelled, sent
 
 
 def repeat_with_a_later_delay(path: Path) -> pd.Series:
