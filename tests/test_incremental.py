@@ -27,11 +27,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dataops import daily
 from dataops.build import build, source_rows
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
-from dataops.sources import load_feeds
+from dataops.sources import Feed, load_feeds
 from test_bad_rows import BAD_DELAYS, BAD_READINGS, spoil_flights_file, spoil_weather_file
 
 pytestmark = pytest.mark.e2e
@@ -295,6 +296,42 @@ def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
         ("weather_number_invalid", len(BAD_READINGS)),
     ]
     assert len(weather.bad_readings) == len(BAD_READINGS)
+
+
+def test_daily_run_builds_what_the_new_files_reach(
+    project_env: Project, feeds: dict[str, Feed], tmp_path: Path
+) -> None:
+    """The daily run after a day of flights and weather: the registers are not rebuilt.
+
+    The extracts fed with the day repeat those landed before (duplicates): no reference
+    source is fresher, so their snapshots, staging and trusted versions do not run (the
+    dimensions that count the flights do).
+    """
+    without_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    artifacts = tmp_path / "dbt"
+    feed(feeds, project_env.inbox_dir, FIRST, SECOND)
+    ingest(project_env, "ci")
+    assert daily.fresher_build(project_env, "ci", without_tests, artifacts).success
+    kept = daily.state_dir(project_env.warehouse_dir, "ci") / "sources.json"
+    assert kept.is_file()
+    feed(feeds, project_env.inbox_dir, THIRD, THIRD)
+    ingest(project_env, "ci")
+    assert daily.fresher_build(project_env, "ci", without_tests, artifacts).success
+    results = json.loads((artifacts / "target" / "run_results.json").read_text("utf-8"))
+    ran = {result["unique_id"] for result in results["results"]}
+    names = {unique_id.split(".")[-1] for unique_id in ran}
+    assert {"trusted_flights", "fct_flights", "trusted_weather_observations"} <= names
+    assert not [unique_id for unique_id in ran if unique_id.startswith("snapshot.")]
+    registers = [
+        f"{prefix}{register}"
+        for prefix in ("snapshot_", "stg_", "int_", "trusted_")
+        for register in ("airports", "airlines", "planes")
+    ]
+    assert not [name for name in names if name.startswith(tuple(registers))]
+    days = query(
+        project_env.warehouse_path("ci"), "select distinct flight_date from marts.fct_flights"
+    )
+    assert sorted(day for (day,) in days) == [FIRST, SECOND, THIRD]
 
 
 def resend_day(
