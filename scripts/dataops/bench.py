@@ -56,6 +56,9 @@ from dataops.sources import load_feeds
 
 log = logging.getLogger(__name__)
 
+# The dataops CLI in a child process (the package dataops.cli has no __main__).
+DATAOPS = (sys.executable, "-c", "from dataops.cli import main; main()")
+
 SAMPLE_SECONDS = 0.1
 GIB = 1024**3
 BUILD_WITHOUT_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
@@ -222,7 +225,7 @@ def bench_scale(
         "DATAOPS_WAREHOUSE_DIR": str(warehouse_dir),
         "DBT_TARGET": target,
     }
-    dataops = [sys.executable, "-m", "dataops.cli"]
+    dataops = list(DATAOPS)
     dbt = [str(Path(sys.executable).with_name("dbt"))]
     dbt_args = [
         "--project-dir",
