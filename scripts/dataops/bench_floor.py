@@ -34,9 +34,9 @@ def connect(path: Path, settings: dict[str, str]) -> duckdb.DuckDBPyConnection:
 def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> None:
     """Execute the compiled SQL of the last build's nodes directly, in dbt's order.
 
-    Views and tables are created with ``create or replace``; a snapshot's first
-    run is its select with the SCD2 columns added; an incremental model's first run
-    is its select. Tests are not run.
+    Views and tables are created with ``create or replace``; a seed is its CSV file
+    read by DuckDB; a snapshot's first run is its select with the SCD2 columns added;
+    an incremental model's first run is its select. Tests are not run.
     """
     manifest = json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
     results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
@@ -44,10 +44,14 @@ def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> No
     try:
         for result in results["results"]:
             node = manifest["nodes"].get(result["unique_id"])
-            if node is None or node["resource_type"] not in ("model", "snapshot"):
+            if node is None or node["resource_type"] not in ("model", "snapshot", "seed"):
                 continue
             relation = f"{node['schema']}.{node['alias'] or node['name']}"
             con.execute(f"create schema if not exists {node['schema']}")
+            if node["resource_type"] == "seed":
+                seed = Path(node.get("root_path") or ".") / node["original_file_path"]
+                con.execute(f"create or replace table {relation} as from {_literal(str(seed))}")
+                continue
             sql = node["compiled_code"]
             if node["resource_type"] == "snapshot":
                 updated_at = node["config"]["updated_at"]
