@@ -1,30 +1,40 @@
 {#- Expected band of each metric per period from its trailing window. -#}
 {% macro anomaly_bands(
-    metric_values,
-    sensitivity,
-    training_days,
-    seasonality,
-    min_training_periods,
-    min_relative_change,
-    min_absolute_change,
-    direction
+    metric_values, sensitivity, training_days, seasonality,
+    min_training_periods, min_relative_change, min_absolute_change, direction,
+    holidays=false
 ) -%}
-    {%- if seasonality == 'none' -%}
-        {%- set seasonality = none -%}
-    {%- endif -%}
-    {%- if seasonality not in (none, 'day_of_week') -%}
+    {%- if seasonality not in (none, 'none', 'day_of_week')
+        or direction not in ('both', 'drop', 'spike') -%}
         {{ exceptions.raise_compiler_error(
-            "anomaly test: seasonality must be none or 'day_of_week', not "
-            ~ seasonality
-        ) }}
-    {%- endif -%}
-    {%- if direction not in ('both', 'drop', 'spike') -%}
-        {{ exceptions.raise_compiler_error(
-            "anomaly test: direction must be both, drop or spike, not "
-            ~ direction
+            "anomaly test: seasonality must be none or day_of_week, not "
+            ~ seasonality ~ "; direction both, drop or spike, not " ~ direction
         ) }}
     {%- endif -%}
     with
+
+    holiday_periods as (
+        select
+            period_start_date,
+            period_end_date
+        from {{ ref('us_federal_holidays') }}
+    ),
+
+    {#- holidays: a day of a holiday period (the holiday and the days off
+        around it) is scored against holiday days only. #}
+    classified_values as (
+        select
+            metric_values.*,
+            {{ 'true' if holidays else 'false' }} and exists (
+                select 1 as is_in_period
+                from holiday_periods
+                where
+                    metric_values.period
+                    between holiday_periods.period_start_date
+                    and holiday_periods.period_end_date
+            ) as is_holiday
+        from {{ metric_values }} as metric_values
+    ),
 
     {# Each period against the same metric over its training window. #}
     trained as (
@@ -35,14 +45,15 @@
             avg(training.actual) as expected,
             coalesce(stddev_samp(training.actual), 0) as spread,
             count(training.actual) as training_periods
-        from {{ metric_values }} as current_values
-        inner join {{ metric_values }} as training
+        from classified_values as current_values
+        inner join classified_values as training
             on
                 current_values.metric = training.metric
                 and training.period < current_values.period
                 and training.period >= {{ dbt.dateadd(
                     'day', -training_days, 'current_values.period'
                 ) }}
+                and (training.is_holiday or not current_values.is_holiday)
                 {%- if seasonality == 'day_of_week' %}
                     and {{ day_of_week_number('training.period') }}
                     = {{ day_of_week_number('current_values.period') }}
@@ -55,21 +66,6 @@
     ),
 
     {# The band is the wider of k spreads and the smallest change that counts. #}
-    banded as (
-        select
-            metric,
-            period,
-            actual,
-            expected,
-            training_periods,
-            greatest(
-                {{ sensitivity }} * spread,
-                {{ min_relative_change }} * abs(expected),
-                {{ min_absolute_change }}
-            ) as margin
-        from trained
-    ),
-
     scored as (
         select
             metric,
@@ -80,17 +76,23 @@
             expected,
             training_periods,
             coalesce(
-                {%- if direction in ('both', 'drop') %}
-                    actual < expected - margin
-                {%- else %}
-                    false
+                {%- if direction == 'spike' %} false
+                {%- else %} actual < expected - margin
                 {%- endif %}
-                {%- if direction in ('both', 'spike') %}
-                    or actual > expected + margin
+                {%- if direction != 'drop' %} or actual > expected + margin
                 {%- endif %},
                 false
             ) as is_anomalous
-        from banded
+        from (
+            select
+                *,
+                greatest(
+                    {{ sensitivity }} * spread,
+                    {{ min_relative_change }} * abs(expected),
+                    {{ min_absolute_change }}
+                ) as margin
+            from trained
+        ) as banded
     )
 
     select * from scored

@@ -1,8 +1,4 @@
 {#- Bucket 0..buckets-1 of an md5 hex key, stable across engines and runs. -#}
-{#-
-    md5_hex: SQL expression of a 32-character md5 hex string;
-    buckets: integer.
--#}
 {% macro hash_bucket(md5_hex, buckets) -%}
     {{ return(adapter.dispatch('hash_bucket')(md5_hex, buckets)) }}
 {%- endmacro %}

@@ -1,5 +1,4 @@
 {#- ISO 8601 UTC text ('2013-01-01T10:00:00Z') as a timestamp without zone. -#}
-{#- Null when the text is not such a time: bad text never fails the query. -#}
 {% macro iso_utc_to_timestamp(text) -%}
     try_cast(
         replace(replace({{ text }}, 'T', ' '), 'Z', '')

@@ -1,13 +1,14 @@
 {#- Rows of the latest full extract received for a reference source. -#}
 {% macro latest_extract_rows(source_name, landed_rows, columns) -%}
-    {#-
-        Each extract is the full register: the latest one received (landed,
-        or a duplicate of an extract landed earlier) is the current state.
-    -#}
     with received_files as (
         select * from {{ ref('ldg_ingestion__ingested_files') }}
     ),
 
+    landed_rows as (
+        select * from {{ landed_rows }}
+    ),
+
+    {# The latest extract received, landed or a duplicate of an earlier one. #}
     latest_extract as (
         select
             sha256,
@@ -21,10 +22,7 @@
         limit 1
     ),
 
-    landed_rows as (
-        select * from {{ landed_rows }}
-    ),
-
+    {# One row per key: the first by the other columns, on every run. #}
     extract_rows_ranked as (
         select
             {%- for column in columns %}
@@ -44,25 +42,9 @@
         from landed_rows as extract_rows
         inner join latest_extract
             on extract_rows._file_sha256 = latest_extract.sha256
-    ),
-
-    {#-
-        An extract that repeats a key (the landing model's warn test counts
-        the repeated rows, which stay in landing): one row per key, the
-        first by the other columns, the same on every run, so that the
-        snapshot's key stays unique.
-    #}
-    current_rows as (
-        select
-            {%- for column in columns %}
-            {{ column }},
-            {%- endfor %}
-            _source_file,
-            _file_sha256,
-            _received_at
-        from extract_rows_ranked
-        where row_of_key = 1
     )
 
-    select * from current_rows
+    select {{ star_except(['row_of_key']) }}
+    from extract_rows_ranked
+    where row_of_key = 1
 {%- endmacro %}

@@ -1,8 +1,4 @@
 {#- A local wall-clock timestamp in an IANA time zone, as a UTC timestamp. -#}
-{#-
-    timestamp: SQL expression of a timestamp without time zone;
-    time_zone: IANA name.
--#}
 {% macro local_to_utc(timestamp, time_zone) -%}
     {{ return(adapter.dispatch('local_to_utc')(timestamp, time_zone)) }}
 {%- endmacro %}

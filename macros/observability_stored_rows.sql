@@ -1,19 +1,15 @@
-{#- JSON of stored failing rows: masked sample, anomaly details. -#}
+{#- A test's stored failing rows as JSON: masked sample, anomaly details. -#}
 {% macro observability_stored_rows(relation_name, columns, masked_columns) -%}
-    {%- set limit = var('observability_sample_rows', 10) -%}
-    {%- set lowered = columns | map('lower') | list -%}
     {%- set replaced = [] -%}
-    {%- for column_name in columns -%}
-        {%- if column_name | lower in masked_columns -%}
-            {%- do replaced.append("'***' as \"" ~ column_name ~ "\"") -%}
-        {%- endif -%}
+    {%- for column_name in columns if column_name | lower in masked_columns -%}
+        {%- do replaced.append("'***' as \"" ~ column_name ~ "\"") -%}
     {%- endfor -%}
     {%- set anomaly_columns = [
         'metric', 'period', 'expected_lower', 'expected_upper', 'actual',
         'is_anomalous',
     ] -%}
-    {%- set missing = anomaly_columns | reject('in', lowered) | list -%}
-    {%- set is_anomaly = missing | length == 0 -%}
+    {%- set is_anomaly = anomaly_columns
+        | reject('in', columns | map('lower') | list) | list | length == 0 -%}
     {%- set sample -%}
         (
             select cast(to_json(list(sampled)) as varchar)
@@ -27,12 +23,11 @@
                     where is_anomalous
                     order by period
                 {%- endif %}
-                limit {{ limit }}
+                limit {{ var('observability_sample_rows', 10) }}
             ) as sampled
         )
     {%- endset -%}
     {%- set details -%}
-        {%- if is_anomaly -%}
         (
             select cast(to_json(list(struct_pack(
                 metric, period, expected_lower, expected_upper, actual,
@@ -50,9 +45,8 @@
                 is_anomalous
                 or recency <= {{ var('observability_anomaly_periods', 30) }}
         )
-        {%- else -%}
-        null
-        {%- endif -%}
     {%- endset -%}
-    {{ return({'sample': sample, 'details': details}) }}
+    {{ return({
+        'sample': sample, 'details': details if is_anomaly else 'null'
+    }) }}
 {%- endmacro %}

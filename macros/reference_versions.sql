@@ -1,9 +1,4 @@
 {#- Versions (SCD2 rows) of a reference register, as its snapshot has them. -#}
-{#-
-    snapshot_name: the snapshot of the register (DuckDB);
-    source_name, table_name: its source; landed_model: its landing model;
-    unique_key: the register's key column.
--#}
 {% macro reference_versions(
     snapshot_name, source_name, table_name, landed_model, unique_key
 ) -%}
@@ -18,22 +13,12 @@
     select * from {{ ref(snapshot_name) }}
 {%- endmacro %}
 
-{#-
-    Spark has no snapshots here (they need a table format such as Iceberg,
-    Delta or Hudi): the register's versions are the rows of the latest
-    extract received, each valid from its receipt and still current, with
-    the key and validity columns a snapshot's first run would give them.
--#}
 {% macro spark__reference_versions(
     snapshot_name, source_name, table_name, landed_model, unique_key
 ) -%}
-    {#- The graph, and so the declared columns, exist only at execution. -#}
-    {%- set columns = [] -%}
-    {%- if execute -%}
-        {%- set columns = graph.sources[
-            'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name
-        ].columns.keys() | list -%}
-    {%- endif -%}
+    {%- set columns = graph.sources[
+        'source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name
+    ].columns.keys() | list if execute else [] -%}
     select
         current_extract.*,
         md5(

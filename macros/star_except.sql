@@ -1,5 +1,4 @@
 {#- Every column of the relation in the from clause but the ones named. -#}
-{#- columns: list of column names to leave out. -#}
 {% macro star_except(columns) -%}
     {{ return(adapter.dispatch('star_except')(columns)) }}
 {%- endmacro %}

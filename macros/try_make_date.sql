@@ -1,10 +1,4 @@
 {#- The date of a year, month and day; null when they form no date. -#}
-{#-
-    A month 13 or a 30 February from a source would fail `make_date` and the
-    whole query (DuckDB; Spark 4 in ANSI mode). Staging builds dates with
-    this instead: the row stays, its date is null, and the validated model's
-    key rule quarantines it.
--#}
 {% macro try_make_date(year, month, day) -%}
     {{ return(adapter.dispatch('try_make_date')(year, month, day)) }}
 {%- endmacro %}

@@ -28,6 +28,8 @@ EXPECTED = {
     ("undocumented-model", "model.conventions_fixture.dim_orders_undocumented"),
     ("undocumented-source", "source.conventions_fixture.legacy.customers"),
     ("unused-source", "source.conventions_fixture.legacy.customers"),
+    ("depends-on-comment", "model.conventions_fixture.trusted_orders_with_depends_on"),
+    ("hook-built-from-strings", "model.conventions_fixture.trusted_orders_with_hook_strings"),
 }
 
 

@@ -1,17 +1,24 @@
-"""Incremental builds equal a full refresh, day by day and when a file re-sends flights.
+"""Incremental builds equal a full refresh, day by day and when files re-send days.
 
-Two days are built, then a third day arrives with bad rows (incremental):
-four delays no integer holds, a flight repeated, a flight repeated with
-another delay, three weather readings that are not finite numbers and a
-weather line repeated. Then a file sends the second day again with one delay
-corrected (and repeated), one flight now invalid, one flight now cancelled
-and one flight left out (incremental). The warehouse is then copied and
-rebuilt with --full-refresh: every trusted, quarantine and mart table must
-hold the same rows (the `_processed_at` watermark aside).
+Two days are built, then a third day with bad rows and a fourth, clean, day
+arrive together (incremental): four delays no integer holds, a flight
+repeated, a flight repeated with another delay, a month 13, an unreadable
+time_hour, three weather readings that are not finite numbers and a weather
+line repeated. Then, in one ingest (incremental): a file sends the second day
+again with one delay corrected (and repeated), one flight now invalid, one
+flight now cancelled, one flight left out, and the third day's month-13 row
+once more (a row with no date stands alone in its file); a file sends the
+first day again with every flight invalid (the day leaves trusted and the
+marts); a file sends the fourth day again with every flight cancelled (the
+day leaves the delay model's features); a weather file sends the first day
+again with every reading invalid (its UTC day leaves trusted). The warehouse
+is then copied and rebuilt with --full-refresh: every trusted, quarantine and
+mart table must hold the same rows (the `_processed_at` watermark aside).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -20,18 +27,20 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dataops import daily
 from dataops.build import build, source_rows
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
-from dataops.sources import load_feeds
+from dataops.sources import Feed, load_feeds
 from test_bad_rows import BAD_DELAYS, BAD_READINGS, spoil_flights_file, spoil_weather_file
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).parents[1]
-FIRST, SECOND, THIRD = date(2013, 1, 1), date(2013, 1, 2), date(2013, 1, 3)
+FIRST, SECOND, THIRD, FOURTH = (date(2013, 1, day) for day in range(1, 5))
 COMPARED_SCHEMAS = ("trusted", "quarantine", "marts")
+CANCELLED_COLUMNS = ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
@@ -50,6 +59,24 @@ def relations(warehouse: Path) -> list[str]:
         f" where table_schema in ({schemas}) and table_type = 'BASE TABLE' order by 1",
     )
     return [row[0] for row in rows]
+
+
+STAMPED = ("trusted.int_flights_validated", "trusted.trusted_flights", "marts.fct_flights")
+
+
+def processed_at_by_day(warehouse: Path) -> dict[str, dict[date, object]]:
+    """When each day of the flights tables was last computed."""
+    return {
+        relation: dict(
+            query(warehouse, f"select flight_date, max(_processed_at) from {relation} group by 1")
+        )
+        for relation in STAMPED
+    }
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def rows_of(warehouse: Path, relation: str) -> list[tuple]:
@@ -78,42 +105,45 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
         feed(feeds, project.inbox_dir, FIRST, SECOND)
         ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
-        feed(feeds, project.inbox_dir, THIRD, THIRD)
+        feed(feeds, project.inbox_dir, THIRD, FOURTH)
         third = project.inbox_dir / "flights" / f"flights_{THIRD}.csv"
         steps["conflicting"] = repeat_with_a_later_delay(third)
         steps["third_flights"] = spoil_flights_file(third)
         steps["third_weather"] = spoil_weather_file(
             project.inbox_dir / "weather" / f"weather_{THIRD}.jsonl"
         )
+        no_date = pd.read_csv(third, dtype=str).query("month == '13'")
         ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
         steps["before_resend"] = {
             relation: rows_of(warehouse, relation) for relation in relations(warehouse)
         }
+        steps["stamps_before"] = processed_at_by_day(warehouse)
 
-        # The source sends the second day again: one delay corrected, one
-        # flight with an impossible scheduled time, one flight now cancelled,
-        # one flight left out.
-        feed(feeds, base / "resend", SECOND, SECOND)
-        day = pd.read_csv(base / "resend" / "flights" / f"flights_{SECOND}.csv", dtype=str)
-        arrived = day.index[day["dep_delay"].notna() & day["arr_delay"].notna()]
-        corrected, invalid, left_out, cancelled = (day.loc[index] for index in arrived[:4])
-        day.loc[arrived[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
-        day.loc[arrived[1], "sched_arr_time"] = "2575"
-        day.loc[arrived[3], ["dep_time", "dep_delay", "arr_time", "arr_delay", "air_time"]] = None
-        day = day.drop(index=arrived[2])
-        steps["resent_rows"] = (corrected, invalid, left_out, cancelled, len(day))
-        # ... and repeats the corrected flight
-        day = pd.concat([day, day.loc[[arrived[0]]]])
-        resent = project.inbox_dir / "flights" / f"flights_{SECOND}_resent.csv"
-        resent.parent.mkdir(parents=True, exist_ok=True)
-        day.to_csv(resent, index=False, lineterminator="\n")
+        # The source sends the second day again (see resend_day), with the third day's
+        # row with no date once more.
+        feed(feeds, base / "resend", FIRST, FOURTH)
+        steps["resent_rows"] = resend_day(base / "resend", SECOND, project.inbox_dir, no_date)
+        # The first day again, every flight invalid; the fourth, every flight cancelled.
+        first = pd.read_csv(base / "resend" / "flights" / f"flights_{FIRST}.csv", dtype=str)
+        first["sched_arr_time"] = "2575"
+        write_csv(first, project.inbox_dir / "flights" / f"flights_{FIRST}_resent.csv")
+        fourth = pd.read_csv(base / "resend" / "flights" / f"flights_{FOURTH}.csv", dtype=str)
+        fourth[CANCELLED_COLUMNS] = None
+        write_csv(fourth, project.inbox_dir / "flights" / f"flights_{FOURTH}_resent.csv")
+        # The first day's weather again, every temperature out of range.
+        lines = (base / "resend" / "weather" / f"weather_{FIRST}.jsonl").read_text().splitlines()
+        records = [{**json.loads(line), "temp": 999.0} for line in lines]
+        (project.inbox_dir / "weather" / f"weather_{FIRST}_resent.jsonl").write_text(
+            "".join(json.dumps(record) + "\n" for record in records)
+        )
         steps["resend_ingest"] = ingest(project, "ci")
         build(project, "ci", artifacts_dir=artifacts)
         steps["incremental"] = {
             relation: rows_of(warehouse, relation) for relation in relations(warehouse)
         }
         steps["zones"] = source_rows(warehouse)
+        steps["stamps_after"] = processed_at_by_day(warehouse)
 
         refreshed = base / "refreshed"
         refreshed.mkdir()
@@ -138,7 +168,7 @@ def test_incremental_equals_full_refresh(builds: dict) -> None:
 
 
 def test_resent_file_latest_wins(builds: dict) -> None:
-    assert builds["resend_ingest"].sources["flights"].landed == 1
+    assert builds["resend_ingest"].sources["flights"].landed == 3
     warehouse = builds["warehouse"]
     corrected, invalid, left_out, cancelled, resent = builds["resent_rows"]
 
@@ -150,15 +180,14 @@ def test_resent_file_latest_wins(builds: dict) -> None:
     assert fact(left_out) == [(int(float(left_out["dep_delay"])),)]
     assert fact(cancelled) == [(None,)], "a flight now cancelled stays, without a delay"
     # the invalid and the cancelled flight leave the delay model's features
-    features = "marts.ml_delay_features"
-    before_features = len(builds["before_resend"][features])
-    assert len(builds["incremental"][features]) == before_features - 2
+    assert len(features_of(builds["incremental"], SECOND)) == (
+        len(features_of(builds["before_resend"], SECOND)) - 2
+    )
     reasons = query(
         warehouse,
         "select rule_id, count(*) from quarantine.quarantine_flights"
         f" where flight_date = date '{SECOND}' group by 1 order by 1",
     )
-    before = len(builds["before_resend"]["trusted.trusted_flights"])
     # every earlier version of a re-sent flight is superseded; the invalid one is rejected;
     # the corrected flight's second row in the re-sent file is a duplicate in its file
     assert reasons == [
@@ -166,9 +195,68 @@ def test_resent_file_latest_wins(builds: dict) -> None:
         ("flights_scheduled_time_invalid", 1),
         ("flights_superseded", resent),
     ]
-    assert len(builds["incremental"]["trusted.trusted_flights"]) == before - 1
+    assert len(trusted_of(builds["incremental"], SECOND)) == (
+        len(trusted_of(builds["before_resend"], SECOND)) - 1
+    )
     for rows in builds["zones"]:
         assert rows.reconciles, rows
+
+
+def trusted_of(tables: dict, day: date) -> list[tuple]:
+    return [row for row in tables["trusted.trusted_flights"] if day in row]
+
+
+def features_of(tables: dict, day: date) -> list[tuple]:
+    return [row for row in tables["marts.ml_delay_features"] if day in row]
+
+
+def test_a_day_that_keeps_no_row_leaves_the_tables(builds: dict) -> None:
+    """The first day re-sent all invalid, the fourth all cancelled, the first day's weather
+    all implausible: the days are emptied, not left with their old rows."""
+    warehouse = builds["warehouse"]
+
+    def days(relation: str, column: str = "flight_date") -> set[date]:
+        return {row[0] for row in query(warehouse, f"select distinct {column} from {relation}")}
+
+    assert FIRST in days("trusted.int_flights_validated")
+    for relation in (
+        "trusted.trusted_flights",
+        "marts.fct_flights",
+        "marts.ml_delay_features",
+        "marts.mart_performance__days",
+        "marts.mart_performance__airports",
+    ):
+        assert FIRST not in days(relation), relation
+        assert THIRD in days(relation), relation
+    assert FOURTH in days("marts.fct_flights")
+    assert FOURTH not in days("marts.ml_delay_features")
+    assert query(
+        warehouse,
+        "select count(*) = count(*) filter (where is_cancelled) from marts.fct_flights"
+        f" where flight_date = date '{FOURTH}'",
+    ) == [(True,)]
+    assert FIRST not in days("trusted.trusted_weather_observations", "observed_date")
+    assert FIRST in days("quarantine.quarantine_weather_observations", "observed_date")
+    # a month keeps its other days
+    assert query(warehouse, "select count(*) from marts.mart_performance__airlines") != [(0,)]
+
+
+def test_a_row_with_no_date_stands_alone_in_its_file(builds: dict) -> None:
+    """The month-13 flight of the third day, sent again in the re-sent second day: one row
+    per file, each first in its own file, both quarantined for the missing key."""
+    rows = query(
+        builds["warehouse"],
+        "select version_rank, is_duplicate_in_file, rule_id from quarantine.quarantine_flights"
+        " where flight_date is null and scheduled_departure_hour_at is not null",
+    )
+    assert rows == [(1, False, "flights_key_missing")] * 2
+
+
+def test_only_the_changed_days_are_computed_again(builds: dict) -> None:
+    before, after = builds["stamps_before"], builds["stamps_after"]
+    for relation in before:
+        assert after[relation][THIRD] == before[relation][THIRD], relation
+        assert after[relation][SECOND] > before[relation][SECOND], relation
 
 
 def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
@@ -205,14 +293,73 @@ def test_bad_day_built_incrementally_quarantines_its_rows(builds: dict) -> None:
     reasons = query(
         warehouse,
         "select rule_id, count(*) from quarantine.quarantine_weather_observations"
-        " group by 1 order by 1",
+        f" where _source_file = 'weather_{THIRD}.jsonl' group by 1 order by 1",
     )
+    # a line repeated, a day 32 and an unreadable time_hour, and the bad readings
     assert reasons == [
         ("weather_duplicate_in_file", 1),
         ("weather_key_missing", len(weather.bad_dates)),
         ("weather_number_invalid", len(BAD_READINGS)),
     ]
     assert len(weather.bad_readings) == len(BAD_READINGS)
+
+
+def test_daily_run_builds_what_the_new_files_reach(
+    project_env: Project, feeds: dict[str, Feed], tmp_path: Path
+) -> None:
+    """The daily run after a day of flights and weather: the registers are not rebuilt.
+
+    The extracts fed with the day repeat those landed before (duplicates): no reference
+    source is fresher, so their snapshots, staging and trusted versions do not run (the
+    dimensions that count the flights do).
+    """
+    without_tests = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+    artifacts = tmp_path / "dbt"
+    feed(feeds, project_env.inbox_dir, FIRST, SECOND)
+    ingest(project_env, "ci")
+    assert daily.fresher_build(project_env, "ci", without_tests, artifacts).success
+    kept = daily.state_dir(project_env.warehouse_dir, "ci") / "sources.json"
+    assert kept.is_file()
+    feed(feeds, project_env.inbox_dir, THIRD, THIRD)
+    ingest(project_env, "ci")
+    assert daily.fresher_build(project_env, "ci", without_tests, artifacts).success
+    results = json.loads((artifacts / "target" / "run_results.json").read_text("utf-8"))
+    ran = {result["unique_id"] for result in results["results"]}
+    names = {unique_id.split(".")[-1] for unique_id in ran}
+    assert {"trusted_flights", "fct_flights", "trusted_weather_observations"} <= names
+    assert not [unique_id for unique_id in ran if unique_id.startswith("snapshot.")]
+    registers = [
+        f"{prefix}{register}"
+        for prefix in ("snapshot_", "stg_", "int_", "trusted_")
+        for register in ("airports", "airlines", "planes")
+    ]
+    assert not [name for name in names if name.startswith(tuple(registers))]
+    days = query(
+        project_env.warehouse_path("ci"), "select distinct flight_date from marts.fct_flights"
+    )
+    assert sorted(day for (day,) in days) == [FIRST, SECOND, THIRD]
+
+
+def resend_day(
+    fed: Path, day: date, inbox: Path, extra: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, int]:
+    """A file sending ``day`` again, from the feed's file in ``fed``, into the inbox.
+
+    One delay corrected (and the flight repeated), one flight with an impossible
+    scheduled time, one flight now cancelled, one flight left out; ``extra`` rows
+    appended. Returns the four flights as fed and the rows sent before the repeats.
+    """
+    frame = pd.read_csv(fed / "flights" / f"flights_{day}.csv", dtype=str)
+    arrived = frame.index[frame["dep_delay"].notna() & frame["arr_delay"].notna()]
+    corrected, invalid, left_out, cancelled = (frame.loc[index] for index in arrived[:4])
+    frame.loc[arrived[0], "dep_delay"] = str(int(float(corrected["dep_delay"])) + 30)
+    frame.loc[arrived[1], "sched_arr_time"] = "2575"
+    frame.loc[arrived[3], CANCELLED_COLUMNS] = None
+    frame = frame.drop(index=arrived[2])
+    sent = len(frame)
+    frame = pd.concat([frame, frame.loc[[arrived[0]]], *([extra] if extra is not None else [])])
+    write_csv(frame, inbox / "flights" / f"flights_{day}_resent.csv")
+    return corrected, invalid, left_out, cancelled, sent
 
 
 def repeat_with_a_later_delay(path: Path) -> pd.Series:

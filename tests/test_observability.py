@@ -17,7 +17,9 @@ faults are injected into single days' files:
 What the recorder stored (observability.test_results) is what is checked:
 the anomalous periods of each test, from its anomaly_details. Days flagged
 that carry no fault are the false positives; they are printed and must be
-explained by the real events of 2013 (US holidays, gaps in the weather feed).
+explained by the real events of 2013 (gaps in the weather feed); no day off
+around a federal holiday is flagged (seeds/us_federal_holidays.csv: the
+flights volume tests score them against holidays only).
 """
 
 from __future__ import annotations
@@ -41,7 +43,15 @@ from dataops.sources import load_feeds
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).parents[1]
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "data_tests", "snapshots")
+PROJECT_PARTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "data_tests",
+    "snapshots",
+    "seeds",
+)
 
 LOW_VOLUME_DAY = date(2013, 3, 12)
 LATE_DAY = date(2013, 6, 18)
@@ -50,22 +60,29 @@ NULL_DISTANCE_DAY = date(2013, 9, 10)
 RENAMED_KEY_DAY = date(2013, 10, 15)
 FAULT_DAYS = {LOW_VOLUME_DAY, LATE_DAY, NULL_DISTANCE_DAY, RENAMED_KEY_DAY}
 
-# Days of 2013 when US air traffic really departs from its weekly pattern:
-# Memorial Day weekend, Independence Day, Labor Day weekend, Thanksgiving
-# weekend, Christmas.
-HOLIDAYS = {
-    date(2013, 5, 25),
-    date(2013, 5, 26),
-    date(2013, 5, 27),
-    date(2013, 7, 4),
-    date(2013, 7, 5),
-    date(2013, 8, 31),
-    date(2013, 9, 1),
-    date(2013, 9, 2),
-    *(date(2013, 11, 28) + timedelta(days=offset) for offset in range(4)),
-    date(2013, 12, 24),
-    date(2013, 12, 25),
-}
+# The days off around 2013's federal holidays (seeds/us_federal_holidays.csv): US air
+# traffic really departs from its weekly pattern on them (Memorial Day weekend,
+# Independence Day, Labor Day weekend, Thanksgiving weekend, Christmas), and the
+# flights volume tests score them against holidays only.
+HOLIDAY_SEED = ROOT / "seeds" / "us_federal_holidays.csv"
+
+
+def holiday_days(year: int = 2013) -> set[date]:
+    with HOLIDAY_SEED.open(newline="", encoding="utf-8") as handle:
+        periods = [
+            (
+                date.fromisoformat(row["period_start_date"]),
+                date.fromisoformat(row["period_end_date"]),
+            )
+            for row in csv.DictReader(handle)
+        ]
+    return {
+        start + timedelta(days=offset)
+        for start, end in periods
+        for offset in range((end - start).days + 1)
+        if (start + timedelta(days=offset)).year == year
+    }
+
 
 ANOMALY_TESTS = ("volume_anomaly", "column_anomalies", "freshness_anomaly")
 
@@ -238,7 +255,7 @@ def test_each_fault_is_flagged(replay: dict) -> None:
 
 def test_normal_days_are_not_flagged_but_real_events(replay: dict) -> None:
     flagged = flagged_days(replay["warehouse"], replay["year_run"])
-    explained = HOLIDAYS | weather_gap_days() | weather_missing_temperature_days()
+    explained = weather_gap_days() | weather_missing_temperature_days()
     false_positives = {
         key: sorted(days - FAULT_DAYS) for key, days in flagged.items() if days - FAULT_DAYS
     }
@@ -250,6 +267,11 @@ def test_normal_days_are_not_flagged_but_real_events(replay: dict) -> None:
         key: [day for day in days if day not in explained] for key, days in false_positives.items()
     }
     assert not any(unexplained.values()), unexplained
+    # no holiday is flagged: each is scored against holidays
+    holidays = holiday_days()
+    assert date(2013, 11, 29) in holidays and date(2013, 12, 24) in holidays
+    on_holidays = {key: sorted(days & holidays) for key, days in flagged.items() if days & holidays}
+    assert not on_holidays, on_holidays
 
 
 def test_schema_change_flags_the_renamed_column(replay: dict) -> None:
@@ -378,3 +400,27 @@ def test_failed_rows_sample_is_capped_and_masked(replay: dict) -> None:
     planes = json.loads(unmasked)
     assert len(planes) == 10  # capped: 721 planes are not registered
     assert all(row["plane_id"].startswith("N") for row in planes)
+
+
+def test_report_shows_the_reason_of_each_quarantined_row(replay: dict) -> None:
+    """The report's failed rows of a quarantine table carry the rule's reason and what the
+    source owner should do, from seeds/quarantine_rules.csv."""
+    from dataops.report import collect
+
+    with (ROOT / "seeds" / "quarantine_rules.csv").open(newline="", encoding="utf-8") as handle:
+        rule = next(
+            row
+            for row in csv.DictReader(handle)
+            if row["rule_id"] == "weather_implausible_wind_speed"
+        )
+    tests = collect(replay["warehouse"], None)["tests"]
+    [test] = [
+        test
+        for test in tests.values()
+        if test["short_name"] == "has_no_rows"
+        and test["model"] == "model.nycflights.quarantine_weather_observations"
+    ]
+    [row] = [row for row in test["sample"] if row["rule_id"] == "weather_implausible_wind_speed"]
+    assert row["wind_speed_mph"] > 1000  # the 1,048 mph reading at EWR
+    assert row["reason"] == rule["reason"]
+    assert row["source_owner_action"] == rule["source_owner_action"]

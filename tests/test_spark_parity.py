@@ -1,11 +1,16 @@
-"""Parity: the same landed files give the same marts on DuckDB and on Apache Spark.
+"""Parity: the same landed files give the same tables on DuckDB and on Apache Spark.
 
-A month of the real 2013 data (January) is fed and ingested once (target ci, whose
-ingestion log ingest also writes as Parquet); the ci target builds it on
-DuckDB and the spark target (dbt-spark, method session) builds it from the
-same files and the same log. Every model, data test and unit test runs on
-both (``dbt build``); then every mart must have the same row count and the
-same order-independent checksum on both engines.
+A month of the real 2013 data (January but its last day) is fed and ingested once
+(target ci, whose ingestion log ingest also writes as Parquet); the ci target builds
+it on DuckDB and the spark target (dbt-spark, method session) builds it from the
+same files and the same log. Every model, data test and unit test runs on both
+(``dbt build``); then every mart must have the same row count and the same
+order-independent checksum on both engines. Then the last day arrives with a file
+sending the 15th again (a delay corrected, a flight invalid, one cancelled, one left
+out), and both engines build incrementally (delete+insert of the days on DuckDB,
+insert_overwrite of the day partitions on Spark): every trusted, quarantine and
+mart table must equal, on Spark, the DuckDB warehouse rebuilt with --full-refresh,
+and the days no file reached keep their rows on Spark.
 
 Snapshots run on DuckDB only (README, "Apache Spark"): on Spark, staging reads
 the reference registers' latest extract as their versions. The two agree when
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 import time
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -27,17 +33,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataops.build import build, spark_session
+from dataops.build import build, run_dbt, spark_session
 from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed
+from test_incremental import STAMPED, resend_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
 SLICE_START = date(2013, 1, 1)
-SLICE_END = date(2013, 1, 31)
+SLICE_END = date(2013, 1, 30)
+NEW_DAY, RESENT_DAY = date(2013, 1, 31), date(2013, 1, 15)
+COMPARED_SCHEMAS = ("trusted", "quarantine", "marts")
+# The models built whole on every run (tables): not incremental by design.
+BUILD_MODELS_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 # Doubles (averages, rates) are compared to this many significant digits: the
 # engines add floating-point numbers in different orders.
 SIGNIFICANT_DIGITS = 12
@@ -73,14 +84,16 @@ def checksum(rows: Iterable[Iterable[object]]) -> tuple[int, str]:
     return count, f"{total:064x}"
 
 
-def duckdb_marts(warehouse: Path) -> dict[str, tuple[int, str]]:
+def duckdb_tables(warehouse: Path, schema: str = "marts") -> dict[str, tuple[int, str]]:
+    """Checksum of each table and view of a schema of a DuckDB warehouse."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = [
             name
             for (name,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by table_name"
+                "select table_name from information_schema.tables where table_schema = ?"
+                " order by table_name",
+                [schema],
             ).fetchall()
         ]
         result = {}
@@ -89,35 +102,41 @@ def duckdb_marts(warehouse: Path) -> dict[str, tuple[int, str]]:
                 name
                 for (name,) in con.execute(
                     "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by column_name",
-                    [table],
+                    "where table_schema = ? and table_name = ? order by column_name",
+                    [schema, table],
                 ).fetchall()
                 if name not in BUILD_STAMP_COLUMNS
             ]
-            sql = f"select {', '.join(columns)} from marts.{table}"
+            sql = f"select {', '.join(columns)} from {schema}.{table}"
             result[table] = checksum(con.execute(sql).fetchall())
         return result
     finally:
         con.close()
 
 
-def spark_marts() -> dict[str, tuple[int, str]]:
+def spark_tables(schema: str = "marts") -> dict[str, tuple[int, str]]:
     """Checksums on the Spark session dbt-spark left running in this process."""
     spark = spark_session()
     assert spark is not None, "dbt-spark (method session) left no Spark session"
     result = {}
-    for row in spark.sql("show tables in marts").collect():
+    for row in spark.sql(f"show tables in {schema}").collect():
         if row.isTemporary:
             continue
         table = row.tableName
         columns = sorted(
             name
-            for name in spark.table(f"marts.{table}").columns
+            for name in spark.table(f"{schema}.{table}").columns
             if name not in BUILD_STAMP_COLUMNS
         )
-        frame = spark.sql(f"select {', '.join(columns)} from marts.{table}")
+        frame = spark.sql(f"select {', '.join(columns)} from {schema}.{table}")
         result[table] = checksum(tuple(r) for r in frame.toLocalIterator())
     return result
+
+
+def spark_processed_at(relation: str) -> dict[date, datetime]:
+    spark = spark_session()
+    rows = spark.sql(f"select flight_date, max(_processed_at) from {relation} group by 1")
+    return {row[0]: row[1] for row in rows.collect()}
 
 
 @pytest.fixture
@@ -186,15 +205,58 @@ def test_marts_have_the_same_rows_on_duckdb_and_spark(
     )
     assert warned - only_on_duckdb
 
-    on_duckdb = duckdb_marts(project.warehouse_path("ci"))
-    on_spark = spark_marts()
-    # the marts built on DuckDB only (Python models) have nothing to compare with
-    for unique_id in only_on_duckdb:
-        on_duckdb.pop(unique_id.removeprefix("model.nycflights."), None)
+    # the models built on DuckDB only (Python models) have nothing to compare with
+    python_models = {unique_id.removeprefix("model.nycflights.") for unique_id in only_on_duckdb}
+    on_duckdb = duckdb_tables(project.warehouse_path("ci"))
+    on_spark = spark_tables()
+    for name in python_models:
+        on_duckdb.pop(name, None)
     assert sorted(on_spark) == sorted(on_duckdb)
     assert on_duckdb["fct_flights"][0] > 0
     for mart, (rows, digest) in on_duckdb.items():
         assert on_spark[mart] == (rows, digest), mart
+
+    # A new day and a day sent again, built incrementally on both engines.
+    stamps = {relation: spark_processed_at(relation) for relation in STAMPED}
+    feed(feeds, tmp_path / "fed", NEW_DAY, NEW_DAY)
+    for source in ("flights", "weather"):
+        for path in (tmp_path / "fed" / source).iterdir():
+            shutil.copy(path, project.inbox_dir / source / path.name)
+    feed(feeds, tmp_path / "resend", RESENT_DAY, RESENT_DAY)
+    resend_day(tmp_path / "resend", RESENT_DAY, project.inbox_dir)
+    assert ingest(project, "ci").sources["flights"].landed == 2
+    assert run_dbt(project, ["build", *BUILD_MODELS_ONLY], "ci", artifacts / "ci").success
+    spark_vars = ["--vars", "{ingestion_log_target: ci}"]
+    assert run_dbt(
+        project, ["build", *BUILD_MODELS_ONLY, *spark_vars], "spark", artifacts / "spark"
+    ).success
+    # Spark replaced the new and the re-sent day only ...
+    for relation, before in stamps.items():
+        after = spark_processed_at(relation)
+        assert NEW_DAY in after and NEW_DAY not in before, relation
+        assert after[RESENT_DAY] > before[RESENT_DAY], relation
+        assert after[SLICE_START] == before[SLICE_START], relation
+    # ... and holds what a full refresh of the same files gives on DuckDB.
+    refreshed = tmp_path / "refreshed"
+    refreshed.mkdir()
+    shutil.copy(project.warehouse_path("ci"), refreshed / "ci.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAOPS_WAREHOUSE_DIR", str(refreshed))
+        full = run_dbt(
+            Project.discover(project.root),
+            ["build", "--full-refresh", *BUILD_MODELS_ONLY],
+            "ci",
+            artifacts / "refreshed",
+        )
+    assert full.success
+    for schema in COMPARED_SCHEMAS:
+        expected = duckdb_tables(refreshed / "ci.duckdb", schema)
+        for name in python_models:
+            expected.pop(name, None)
+        incremental = spark_tables(schema)
+        assert sorted(incremental) == sorted(expected), schema
+        for table, figures in expected.items():
+            assert incremental[table] == figures, f"{schema}.{table}"
 
 
 def test_spark_target_reads_the_log_ingest_wrote(project_env: Project) -> None:

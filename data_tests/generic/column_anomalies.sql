@@ -10,7 +10,8 @@
     min_training_periods=3,
     min_relative_change=0.1,
     min_absolute_change=0.01,
-    direction='both'
+    direction='both',
+    holidays=false
 ) -%}
     {#- Scored with DuckDB's SQL (generate_series): DuckDB targets only. -#}
     {{ config(
@@ -69,7 +70,7 @@
         {{ anomaly_bands(
             'metric_values', sensitivity, training_days, seasonality,
             min_training_periods, min_relative_change, min_absolute_change,
-            direction
+            direction, holidays
         ) }}
     )
 

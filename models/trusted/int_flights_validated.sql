@@ -1,70 +1,153 @@
 {{
     config(
-        materialized=keyed_incremental(),
-        unique_key='flight_id',
-        key_bounded_by='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        materialized='incremental',
+        unique_key='flight_date',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
     )
 }}
 
-{%- set rules = [
-    {
-        'id': 'flights_key_missing',
-        'fails_when': 'flight_date is null or airline_id is null'
-            ~ ' or flight_number is null or origin_airport_id is null'
-            ~ ' or destination_airport_id is null'
-            ~ ' or scheduled_departure_time_hhmm is null'
-            ~ ' or scheduled_departure_hour_at is null',
-        'reason': 'a part of the flight key or its scheduled hour is missing'
-            ~ ' or no valid date or time (a month 13, an unreadable time_hour)',
-    },
-    {
-        'id': 'flights_duplicate_in_file',
-        'fails_when': 'is_duplicate_in_file',
-        'reason': 'another row of the same file holds the same flight',
-    },
-    {
-        'id': 'flights_superseded',
-        'fails_when': 'version_rank > 1',
-        'reason': 'superseded by the same flight in a file received later',
-    },
-    {
-        'id': 'flights_number_invalid',
-        'fails_when': 'invalid_number_columns is not null',
-        'reason': 'a delay or air time is not a finite number of minutes'
-            ~ ' (see invalid_number_columns)',
-    },
-    {
-        'id': 'flights_scheduled_time_invalid',
-        'fails_when': 'scheduled_departure_time_hhmm not between 0 and 2359'
-            ~ ' or scheduled_departure_time_hhmm % 100 > 59'
-            ~ ' or scheduled_arrival_time_hhmm not between 0 and 2400'
-            ~ ' or scheduled_arrival_time_hhmm % 100 > 59',
-        'reason': 'a scheduled time is not a clock time hhmm',
-    },
-    {
-        'id': 'flights_same_origin_and_destination',
-        'fails_when': 'origin_airport_id = destination_airport_id',
-        'reason': 'origin and destination are the same airport',
-    },
-] -%}
-
-{#-
-    Incremental: see ranked_versions (latest file wins; within a file, the
-    first row by the other columns).
--#}
-with flights_ranked as (
-    {{ ranked_versions(ref('stg_flights__flights'), 'flight_id') }}
+with staged_flights as (
+    select * from {{ ref('stg_flights__flights') }}
 ),
 
+staged_files as (
+    select
+        _file_sha256,
+        _ingested_at
+    from {{ ref('stg_flights__flights') }}
+),
+
+{# The files not validated yet (every file on a full build), by SHA-256. #}
+new_files as (
+    select
+        _file_sha256,
+        min(_ingested_at) as first_ingested_at
+    from staged_files
+    group by _file_sha256
+    {%- if is_incremental() %}
+        having _file_sha256 not in (
+            select distinct validated._file_sha256 from {{ this }} as validated
+        )
+    {%- endif %}
+),
+
+{#
+    A new day reads the new files' rows only. flight_date goes last: on
+    Spark a table's partition column is its last column.
+#}
+new_rows as (
+    select
+        {{ star_except(['flight_date']) }},
+        flight_date
+    from staged_flights
+    where
+        _ingested_at >= (
+            select min(new_files.first_ingested_at) as first_new_at
+            from new_files
+        )
+        and _file_sha256 in (select new_files._file_sha256 from new_files)
+),
+
+{#
+    The flight key determines the day: every version of a day that received
+    a row is read again and ranked with the new ones, and the day replaced
+    whole. Spark overwrites the partition of the rows with no date whole:
+    there they are read again too.
+#}
+versions as (
+    select * from new_rows
+    {%- if is_incremental() %}
+        union all
+        select
+            {{ star_except([
+                'flight_date', 'version_rank', 'is_duplicate_in_file',
+                'rule_id', '_processed_at',
+            ]) }},
+            flight_date
+        from {{ this }} as validated
+        where
+            validated.flight_date in (
+                select new_rows.flight_date from new_rows
+            )
+            or (
+                validated.flight_date is null
+                and {{ target.type == 'spark' }}
+            )
+    {%- endif %}
+),
+
+{#
+    Latest file wins. The rows of one flight in one file are ordered by
+    their other columns, so that the row kept is the same on every run and
+    engine. A row with no date stands alone in its file.
+#}
+versions_ranked as (
+    select
+        *,
+        row_number() over versions_of_a_flight as version_rank,
+        coalesce(
+            lag(_file_sha256) over versions_of_a_flight = _file_sha256,
+            false
+        ) as is_duplicate_in_file
+    from versions
+    window versions_of_a_flight as (
+        partition by
+            flight_id,
+            case when flight_date is null then _file_sha256 end
+        order by
+            _ingested_at desc,
+            _file_sha256 desc,
+            airline_id asc nulls last,
+            plane_id asc nulls last,
+            origin_airport_id asc nulls last,
+            destination_airport_id asc nulls last,
+            invalid_number_columns asc nulls last,
+            flight_number asc nulls last,
+            scheduled_departure_time_hhmm asc nulls last,
+            departure_time_hhmm asc nulls last,
+            scheduled_arrival_time_hhmm asc nulls last,
+            arrival_time_hhmm asc nulls last,
+            departure_delay_minutes asc nulls last,
+            arrival_delay_minutes asc nulls last,
+            air_time_minutes asc nulls last,
+            distance_miles asc nulls last,
+            flight_date asc nulls last,
+            scheduled_departure_at_local asc nulls last,
+            scheduled_departure_hour_at asc nulls last,
+            _source_file asc nulls last
+    )
+),
+
+{# The first rule a row breaks; its reason is in seeds/quarantine_rules.csv. #}
 flights_checked as (
     select
         *,
-        {{ first_failing_rule(rules) }},
+        case
+            when
+                flight_date is null
+                or airline_id is null
+                or flight_number is null
+                or origin_airport_id is null
+                or destination_airport_id is null
+                or scheduled_departure_time_hhmm is null
+                or scheduled_departure_hour_at is null
+                then 'flights_key_missing'
+            when is_duplicate_in_file then 'flights_duplicate_in_file'
+            when version_rank > 1 then 'flights_superseded'
+            when invalid_number_columns is not null
+                then 'flights_number_invalid'
+            when
+                scheduled_departure_time_hhmm not between 0 and 2359
+                or scheduled_departure_time_hhmm % 100 > 59
+                or scheduled_arrival_time_hhmm not between 0 and 2400
+                or scheduled_arrival_time_hhmm % 100 > 59
+                then 'flights_scheduled_time_invalid'
+            when origin_airport_id = destination_airport_id
+                then 'flights_same_origin_and_destination'
+        end as rule_id,
         {{ processed_at() }} as _processed_at
-    from flights_ranked
+    from versions_ranked
 )
 
 select * from flights_checked
-{{ key_bounded_order() }}
+order by flight_date

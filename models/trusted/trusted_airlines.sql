@@ -4,7 +4,7 @@ with validated_airline_versions as (
 ),
 
 airline_versions as (
-    select {{ star_except(['rule_id', 'reason']) }}
+    select {{ star_except(['rule_id']) }}
     from validated_airline_versions
 )
 

@@ -4,7 +4,7 @@ with validated_airport_versions as (
 ),
 
 airport_versions as (
-    select {{ star_except(['rule_id', 'reason']) }}
+    select {{ star_except(['rule_id']) }}
     from validated_airport_versions
 )
 

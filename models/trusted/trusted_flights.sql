@@ -1,46 +1,86 @@
 {{
     config(
-        materialized=keyed_incremental(),
-        unique_key='flight_id',
-        key_bounded_by='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_leaving_keys(rejected_keys(ref('int_flights_validated'), 'flight_id')) }}",
-        ],
+        materialized='incremental',
+        unique_key='flight_date',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
     )
 }}
 
-{#-
-    Incremental: the keys validated since the last run are replaced; a key
-    whose latest version a rule now rejects is deleted (pre-hook).
-    A new version of an airport or a plane (they set the arrival time zone
-    and the registered flags) recomputes every flight.
--#}
 with validated_flights as (
     select * from {{ ref('int_flights_validated') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+
+airport_versions as (
+    select * from {{ ref('trusted_airports') }}
+),
+
+plane_versions as (
+    select * from {{ ref('trusted_planes') }}
+),
+
+{# A version of an airport or a plane opened or closed since the last run. #}
+reference_changes as (
+    select count(*) as changed_versions
+    from (
+        select valid_from as changed_at from airport_versions
+        union all
+        select valid_to as changed_at from airport_versions
+        union all
+        select valid_from as changed_at from plane_versions
+        union all
+        select valid_to as changed_at from plane_versions
+    ) as versions
+    {%- if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+{#
+    The days with a flight validated since the last run are replaced whole
+    (the pre-hook first empties them, for a day none of whose flights is
+    valid any more). A new version of an airport or a plane (the arrival
+    time zone, the registered flags) replaces every day.
+#}
+changed_days as (
+    select distinct validated_days.flight_date
+    from validated_days
+    cross join reference_changes
+    {%- if is_incremental() %}
+        where
+            validated_days._processed_at > {{ last_processed_at() }}
+            or reference_changes.changed_versions > 0
+    {%- endif %}
+),
+
+flights_of_changed_days as (
+    select validated_flights.*
+    from validated_flights
     where
-        rule_id is null
-        and {{ if_incremental(
-            '_processed_at > ' ~ last_processed_at()
-            ~ ' or ' ~ references_changed_since(
-                [ref('trusted_airports'), ref('trusted_planes')],
-                last_processed_at(),
-            )
-        ) }}
+        validated_flights.rule_id is null
+        and validated_flights.flight_date in (
+            select changed_days.flight_date from changed_days
+        )
 ),
 
 airports as (
     select
         airport_id,
         time_zone
-    from {{ ref('trusted_airports') }}
+    from airport_versions
     where is_current
 ),
 
 planes as (
     select plane_id
-    from {{ ref('trusted_planes') }}
+    from plane_versions
     where is_current
 ),
 
@@ -52,34 +92,29 @@ planes as (
 #}
 flights_timed as (
     select
-        validated_flights.*,
+        flights.*,
         {{ dbt.dateadd(
             'minute',
-            'validated_flights.scheduled_departure_time_hhmm % 100',
-            'validated_flights.scheduled_departure_hour_at'
+            'flights.scheduled_departure_time_hhmm % 100',
+            'flights.scheduled_departure_hour_at'
         ) }} as scheduled_departure_at,
         {{ dbt.dateadd(
             'minute',
-            minutes_after_midnight(
-                'validated_flights.scheduled_arrival_time_hhmm'
-            )
-            ~ ' + case when validated_flights.scheduled_arrival_time_hhmm'
-            ~ ' < validated_flights.scheduled_departure_time_hhmm'
+            minutes_after_midnight('flights.scheduled_arrival_time_hhmm')
+            ~ ' + case when flights.scheduled_arrival_time_hhmm'
+            ~ ' < flights.scheduled_departure_time_hhmm'
             ~ ' then 1440 else 0 end',
-            'cast(validated_flights.flight_date as '
-            ~ dbt.type_timestamp() ~ ')'
+            'cast(flights.flight_date as ' ~ dbt.type_timestamp() ~ ')'
         ) }} as scheduled_arrival_at_local,
         destination_airports.time_zone as destination_time_zone,
         destination_airports.airport_id is not null
             as has_registered_destination,
         planes.plane_id is not null as has_registered_plane
-    from validated_flights
+    from flights_of_changed_days as flights
     left join airports as destination_airports
-        on
-            validated_flights.destination_airport_id
-            = destination_airports.airport_id
+        on flights.destination_airport_id = destination_airports.airport_id
     left join planes
-        on validated_flights.plane_id = planes.plane_id
+        on flights.plane_id = planes.plane_id
 ),
 
 flights_completed as (
@@ -133,4 +168,4 @@ flights_completed as (
 )
 
 select * from flights_completed
-{{ key_bounded_order() }}
+order by flight_date

@@ -4,7 +4,7 @@ with validated_plane_versions as (
 ),
 
 plane_versions as (
-    select {{ star_except(['invalid_number_columns', 'rule_id', 'reason']) }}
+    select {{ star_except(['invalid_number_columns', 'rule_id']) }}
     from validated_plane_versions
 )
 

@@ -1,25 +1,34 @@
 {{
     config(
-        materialized=keyed_incremental(),
-        unique_key='observation_id',
-        key_bounded_by='observed_at',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_leaving_keys(rejected_keys(ref('int_weather_observations_validated'), 'observation_id')) }}",
-        ],
+        materialized='incremental',
+        unique_key='observed_date',
+        partition_by=['observed_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_weather_observations_validated'), 'observed_date') }}",
     )
 }}
 
-{#-
-    Incremental: the keys validated since the last run are replaced; a key
-    whose latest version a rule now rejects is deleted (pre-hook).
--#}
 with validated_observations as (
     select * from {{ ref('int_weather_observations_validated') }}
-    where
-        rule_id is null
-        and {{ if_incremental('_processed_at > ' ~ last_processed_at()) }}
+),
+
+validated_days as (
+    select
+        observed_date,
+        _processed_at
+    from {{ ref('int_weather_observations_validated') }}
+),
+
+{#
+    The UTC days with an observation validated since the last run are
+    replaced whole (the pre-hook first empties them, for a day none of whose
+    observations is valid any more).
+#}
+changed_days as (
+    select distinct observed_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
 ),
 
 observations as (
@@ -36,6 +45,7 @@ observations as (
         pressure_millibars,
         visibility_miles,
         observed_date_local,
+        observed_date,
         observed_at,
         observed_at_local,
         _source_file,
@@ -43,6 +53,12 @@ observations as (
         _ingested_at,
         {{ processed_at() }} as _processed_at
     from validated_observations
+    where
+        rule_id is null
+        and observed_date in (
+            select changed_days.observed_date from changed_days
+        )
 )
 
 select * from observations
+order by observed_date

@@ -9,10 +9,14 @@ For each scale, in its own folder (``build/bench/x<scale>/``):
    with partial parsing (the figure reported);
 4. the full build: ``dbt build`` of every model and snapshot (tests apart),
    then the tests (``dbt test``);
-5. the floor: the same compiled SQL (from dbt's manifest, in the order dbt
-   ran it) executed directly on DuckDB, on a copy of the warehouse taken
-   before the build, with the same settings;
-6. one new day: the held-back files are ingested and built (incremental);
+5. the floors (``dataops.bench_floor``): the same compiled SQL executed directly on
+   DuckDB, on a copy of the warehouse taken before the build, with the same settings;
+   and the facts floor, the least work that gives the facts (one DuckDB script with
+   the same settings: parse, key, latest version, weather join, sorted by day);
+6. one new day: the held-back files are ingested, then the daily run
+   (``dataops.daily``: ``dbt source freshness``, then ``dbt build --select
+   source_status:fresher+`` against the freshness kept after the full build) builds
+   what they reach, in one process;
 7. ``dataops verify``: every landed file re-hashed against the ingestion log;
    its wall time, and the re-hashing alone (the seconds verify reports, without
    the interpreter's start-up), each per GB landed. The files were just
@@ -44,11 +48,16 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from dataops import verify
+from dataops import daily, verify
+from dataops.bench_floor import run_facts_floor, run_floor
 from dataops.errors import DataOpsError
 from dataops.project import Project
+from dataops.sources import load_feeds
 
 log = logging.getLogger(__name__)
+
+# The dataops CLI in a child process (the package dataops.cli has no __main__).
+DATAOPS = (sys.executable, "-c", "from dataops.cli import main; main()")
 
 SAMPLE_SECONDS = 0.1
 GIB = 1024**3
@@ -79,9 +88,16 @@ class ScaleResult:
     def seconds(self, name: str) -> float:
         return self.steps[name].seconds
 
+    # nodes the new day's build ran (models, snapshots, seeds)
+    new_day_nodes: int = 0
+
     @property
     def floor_ratio(self) -> float:
         return self.seconds("full_build") / self.seconds("floor")
+
+    @property
+    def facts_floor_ratio(self) -> float:
+        return self.seconds("full_build") / self.seconds("facts_floor")
 
     @property
     def new_day_share(self) -> float:
@@ -162,6 +178,14 @@ def _hold_back_last_day(inbox: Path, held: Path) -> list[str]:
     return names
 
 
+def _nodes_run(target_dir: Path) -> int:
+    results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
+    return sum(
+        result["unique_id"].split(".")[0] in ("model", "snapshot", "seed")
+        for result in results["results"]
+    )
+
+
 def _slowest_models(target_dir: Path, count: int = 3) -> list[tuple[str, float]]:
     results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
     timings = [
@@ -169,40 +193,6 @@ def _slowest_models(target_dir: Path, count: int = 3) -> list[tuple[str, float]]
         for result in results["results"]
     ]
     return sorted(timings, key=lambda item: -item[1])[:count]
-
-
-def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> None:
-    """Execute the compiled SQL of the last build's nodes directly, in dbt's order.
-
-    Views and tables are created with ``create or replace``; a snapshot's first
-    run is its select with the SCD2 columns added. Tests are not run.
-    """
-    manifest = json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
-    results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
-    con = duckdb.connect(str(warehouse))
-    try:
-        for name, value in settings.items():
-            con.execute(f"set {name} = ?", [value])
-        for result in results["results"]:
-            node = manifest["nodes"].get(result["unique_id"])
-            if node is None or node["resource_type"] not in ("model", "snapshot"):
-                continue
-            relation = f"{node['schema']}.{node['alias'] or node['name']}"
-            con.execute(f"create schema if not exists {node['schema']}")
-            sql = node["compiled_code"]
-            if node["resource_type"] == "snapshot":
-                updated_at = node["config"]["updated_at"]
-                sql = (
-                    f"select *, md5(cast({updated_at} as varchar)) as dbt_scd_id,"
-                    f" {updated_at} as dbt_updated_at, {updated_at} as dbt_valid_from,"
-                    f" cast(null as timestamp) as dbt_valid_to from ({sql}) as snapshot_rows"
-                )
-            kind = "view" if node["config"]["materialized"] == "view" else "table"
-            con.execute(f"drop view if exists {relation}")
-            con.execute(f"drop table if exists {relation}")
-            con.execute(f"create {kind} {relation} as {sql}")
-    finally:
-        con.close()
 
 
 def _duckdb_settings(project: Project, target: str) -> dict[str, str]:
@@ -235,7 +225,7 @@ def bench_scale(
         "DATAOPS_WAREHOUSE_DIR": str(warehouse_dir),
         "DBT_TARGET": target,
     }
-    dataops = [sys.executable, "-m", "dataops.cli"]
+    dataops = list(DATAOPS)
     dbt = [str(Path(sys.executable).with_name("dbt"))]
     dbt_args = [
         "--project-dir",
@@ -272,15 +262,25 @@ def bench_scale(
     result.slowest_models = _slowest_models(artifacts / "target")
     shutil.copytree(artifacts / "target", folder / "full_build_target")
     step("tests", [*dbt, "test", *dbt_args])
-    floor_args = [str(folder / "full_build_target"), str(before_build), target]
-    step("floor", [sys.executable, "-m", "dataops.bench", *floor_args])
-    before_build.unlink()
+    # the freshness the daily run compares the new day with, as after the last daily build
+    state = daily.state_dir(warehouse_dir, target)
+    freshness_log = logs / "freshness.log"
+    measure("freshness", [*dbt, *daily.FRESHNESS, *dbt_args], env, project.root, freshness_log)
+    state.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(artifacts / "target" / "sources.json", state / "sources.json")
+    child = [sys.executable, "-m", "dataops.bench"]
+    floor_copy = folder / "floor" / "floor.duckdb"
+    step("floor", [*child, "floor", str(folder / "full_build_target"), str(before_build), target])
+    facts = [str(before_build), str(floor_copy.with_name("facts.duckdb")), target]
+    step("facts_floor", [*child, "facts-floor", *facts])
+    shutil.rmtree(before_build.parent)
     for source in ("flights", "weather"):
         for path in (folder / "held" / source).iterdir():
             path.rename(data / "inbox" / source / path.name)
     step("new_day_ingest", [*dataops, "ingest", "--target", target])
-    step("new_day_build", [*dbt, "build", *BUILD_WITHOUT_TESTS, *dbt_args])
+    step("new_day_build", [*child, "new-day", target, str(artifacts)])
     result.new_day_slowest_models = _slowest_models(artifacts / "target")
+    result.new_day_nodes = _nodes_run(artifacts / "target")
     step("verify", [*dataops, "verify", "--target", target])
     result.landed_bytes = sum(item.bytes for item in verify.logged_files(warehouse) or [])
     _hashed, result.hashing_seconds = verify.hashing_in(
@@ -336,6 +336,8 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "flights": result.flights,
                 "steps": {name: asdict(step) for name, step in result.steps.items()},
                 "full_build_over_floor": round(result.floor_ratio, 3),
+                "full_build_over_facts_floor": round(result.facts_floor_ratio, 3),
+                "new_day_nodes": result.new_day_nodes,
                 "new_day_over_full_build": round(result.new_day_share, 4),
                 "peak_gib": round(result.peak_bytes / GIB, 3),
                 "landed_bytes": result.landed_bytes,
@@ -350,7 +352,28 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
     }
 
 
+def main(arguments: Sequence[str]) -> None:
+    """The benchmark's child processes: the two floors and the new day's daily run."""
+    project = Project.discover()
+    kind, *rest = arguments
+    if kind == "floor":
+        target_dir, warehouse, target = rest
+        run_floor(Path(target_dir), Path(warehouse), _duckdb_settings(project, target))
+    elif kind == "facts-floor":
+        warehouse, output, target = rest
+        feeds = load_feeds(project.models_dir)
+        settings = _duckdb_settings(project, target)
+        log.info(
+            "facts: %s",
+            run_facts_floor(feeds, project.data_dir, Path(warehouse), Path(output), settings),
+        )
+    elif kind == "new-day":
+        target, artifacts = rest
+        outcome = daily.fresher_build(project, target, BUILD_WITHOUT_TESTS, Path(artifacts))
+        if not outcome.success:
+            raise DataOpsError("the new day's build failed", f"read {artifacts}/logs/dbt.log")
+
+
 if __name__ == "__main__":
-    # Child process of the benchmark's floor step: target dir, warehouse copy, dbt target.
-    _target_dir, _warehouse, _target = sys.argv[1:4]
-    run_floor(Path(_target_dir), Path(_warehouse), _duckdb_settings(Project.discover(), _target))
+    logging.basicConfig(level=logging.INFO)
+    main(sys.argv[1:])

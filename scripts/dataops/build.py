@@ -207,7 +207,8 @@ def build(
     target, to build from the files it ingested; by default a target reads
     its own. The landed files the build is about to read are verified first
     (``verify_inputs``, ``progress(bytes_done, bytes_total)``): dbt does not
-    run when one of them changed or is missing.
+    run when one of them changed or is missing. ``select=["source_status:fresher+"]``
+    is the daily run (``dataops.daily``): only what the files received since reach.
     """
     name, output = project.output(target)
     log_of = ingestion_log_of or name
@@ -217,14 +218,22 @@ def build(
             f"run dataops ingest --target {log_of} first",
         )
     verify_inputs(project, name, full_refresh, ingestion_log_of, progress=progress)
-    command = ["build"]
+    from dataops import daily
+
+    variables = []
     if ingestion_log_of:
-        command += ["--vars", f"{{ingestion_log_target: {ingestion_log_of}}}"]
-    if select:
-        command += ["--select", *select]
-    if full_refresh:
-        command.append("--full-refresh")
-    outcome = run_dbt(project, command, target, artifacts_dir)
+        variables = ["--vars", f"{{ingestion_log_target: {ingestion_log_of}}}"]
+    if list(select) == [daily.FRESHER] and not full_refresh:
+        # the daily run: what the files received since the last daily build reach
+        outcome = daily.fresher_build(project, name, variables, artifacts_dir)
+        select = ()
+    else:
+        command = ["build", *variables]
+        if select:
+            command += ["--select", *select]
+        if full_refresh:
+            command.append("--full-refresh")
+        outcome = run_dbt(project, command, target, artifacts_dir)
     if select and not outcome.executed:
         raise DataOpsError(
             f"the selection {' '.join(select)!r} matched no model, snapshot, seed or test",

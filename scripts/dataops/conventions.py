@@ -17,6 +17,8 @@ README, "Zones") and the rules of dbt-project-evaluator that fit them:
 | ``undocumented-model`` | undocumented models, undocumented public models (columns too) |
 | ``undocumented-source`` | undocumented sources, undocumented source tables |
 | ``unused-source`` | unused sources |
+| ``depends-on-comment`` | (project rule: every read is a ``ref`` in an import CTE) |
+| ``hook-built-from-strings`` | (project rule: a hook calls one macro, whose SQL sqlfluff lints) |
 
 Left out, because they do not fit the zones: root models (``dim_dates`` is a
 date spine with no parent by design), multiple sources joined (every landing
@@ -62,6 +64,11 @@ ALLOWED_PARENTS: dict[str, frozenset[str]] = {
 }
 # Quarantine reads only the trusted helpers that flag the rows a rule rejects.
 QUARANTINE_PARENT = re.compile(r"^int_\w+_validated$")
+
+# A read declared to dbt in a comment instead of a ref in the SQL.
+_DEPENDS_ON = re.compile(r"--\s*depends_on:", re.IGNORECASE)
+# A hook that is one call of a macro, with no string concatenation in its arguments.
+_MACRO_CALL = re.compile(r"^\s*\{\{\s*[\w.]+\((?:[^~{}]|\{(?!\{))*\)\s*\}\}\s*$", re.DOTALL)
 
 # A relation named schema.table (or db.schema.table) right after from/join,
 # outside Jinja: a reference dbt cannot see. ``extract(part from x.y)`` is not one.
@@ -116,6 +123,8 @@ class _Project:
         self.models = [n for n in own if n["resource_type"] == "model"]
         self.snapshots = [n for n in own if n["resource_type"] == "snapshot"]
         self.tests = [n for n in own if n["resource_type"] == "test"]
+        self.seeds = [n for n in own if n["resource_type"] == "seed"]
+        self.operations = [n for n in own if n["resource_type"] == "operation"]
         self.sources = [s for s in manifest["sources"].values() if s.get("package_name") == name]
 
     def zone(self, unique_id: str) -> str | None:
@@ -143,7 +152,8 @@ def _dependency_direction(project: _Project) -> Iterable[Violation]:
         if allowed is None:
             continue
         for parent in node["depends_on"]["nodes"]:
-            if not parent.startswith(("model.", "snapshot.", "seed.")):
+            # Seeds are the project's own reference tables (rules, holidays): any zone reads them.
+            if not parent.startswith(("model.", "snapshot.")):
                 continue
             parent_zone = project.zone(parent)
             parent_name = parent.rsplit(".", 1)[-1]
@@ -335,6 +345,32 @@ def _unused_source(project: _Project) -> Iterable[Violation]:
             )
 
 
+def _depends_on_comment(project: _Project) -> Iterable[Violation]:
+    for node in [*project.models, *project.snapshots]:
+        if _DEPENDS_ON.search(node.get("raw_code", "")):
+            yield _violation(
+                "depends-on-comment",
+                node,
+                "declares a read in a -- depends_on comment: read it as a ref() in an import"
+                " CTE at the top of the model",
+            )
+
+
+def _hook_built_from_strings(project: _Project) -> Iterable[Violation]:
+    for node in [*project.models, *project.snapshots, *project.seeds, *project.operations]:
+        hooks = [node["raw_code"]] if node["resource_type"] == "operation" else []
+        for key in ("pre-hook", "post-hook"):
+            hooks += [hook.get("sql", "") for hook in node["config"].get(key) or []]
+        for hook in hooks:
+            if not _MACRO_CALL.match(hook):
+                yield _violation(
+                    "hook-built-from-strings",
+                    node,
+                    f"a hook holds SQL in a string ({' '.join(hook.split())[:60]!r}): write the"
+                    " SQL in a macro and call it, pre_hook=\"{{ my_macro(ref('x')) }}\"",
+                )
+
+
 RULES = {
     "source-outside-landing": _source_outside_landing,
     "dependency-direction": _dependency_direction,
@@ -347,6 +383,8 @@ RULES = {
     "undocumented-model": _undocumented_model,
     "undocumented-source": _undocumented_source,
     "unused-source": _unused_source,
+    "depends-on-comment": _depends_on_comment,
+    "hook-built-from-strings": _hook_built_from_strings,
 }
 
 

@@ -137,15 +137,35 @@ def _tests(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[str, d
         ) = 1
         """,
     )
+    rules = _rules(con)
     for unique_id, message, sample, anomaly in latest:
         test = tests[unique_id]
         test["history"].sort()
         last = test["history"][-1] if test["history"] else [None, "none", None, None]
         test["status"], test["failures"] = last[1], last[2]
         test["message"] = message
-        test["sample"] = _loads(sample)
+        test["sample"] = _with_rule_reasons(_loads(sample), rules)
         test["anomaly"] = _loads(anomaly)
     return tests
+
+
+def _rules(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Reason and source owner's action of each quarantine rule, from the seed (if built)."""
+    try:
+        rows = _rows(con, "select rule_id, reason, source_owner_action from seeds.quarantine_rules")
+    except duckdb.CatalogException:
+        return {}
+    return {rule_id: (reason, action) for rule_id, reason, action in rows}
+
+
+def _with_rule_reasons(sample: object, rules: dict[str, tuple[str, str]]) -> object:
+    """Failing rows that name a quarantine rule get its reason and action from the seed."""
+    if not isinstance(sample, list):
+        return sample
+    for row in sample:
+        if isinstance(row, dict) and row.get("rule_id") in rules:
+            row["reason"], row["source_owner_action"] = rules[row["rule_id"]]
+    return sample
 
 
 def _node_runs(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[str, dict]:

@@ -1,34 +1,17 @@
-{#-
-    The calendar spans the configured years, widened to the flights' dates
-    (generated data runs over several years).
--#}
-{%- set calendar_start = var('calendar_start_date') -%}
-{%- set calendar_end = var('calendar_end_date') -%}
-{%- set flights = ref('trusted_flights') -%}
-{%- if execute and adapter.get_relation(
-    database=flights.database,
-    schema=flights.schema,
-    identifier=flights.identifier,
-) is not none -%}
-    {%- set bounds = run_query(
-        'select cast(min(flight_date) as ' ~ dbt.type_string() ~ '),'
-        ~ ' cast(max(flight_date) as ' ~ dbt.type_string() ~ ')'
-        ~ ' from ' ~ flights
-    ).rows[0] -%}
-    {%- if bounds[0] is not none and bounds[0] < calendar_start -%}
-        {%- set calendar_start = bounds[0] -%}
-    {%- endif -%}
-    {%- if bounds[1] is not none and bounds[1] > calendar_end -%}
-        {%- set calendar_end = bounds[1] -%}
-    {%- endif -%}
-{%- endif %}
+with holidays as (
+    select * from {{ ref('us_federal_holidays') }}
+),
 
-with days as (
+{#
+    The calendar spans the years of the holiday seed (calendar_start_date to
+    calendar_end_date): every year the generated data can reach.
+#}
+days as (
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ calendar_start ~ "' as date)",
+        "cast('" ~ var('calendar_start_date') ~ "' as date)",
         dbt.dateadd(
-            'day', 1, "cast('" ~ calendar_end ~ "' as date)"
+            'day', 1, "cast('" ~ var('calendar_end_date') ~ "' as date)"
         ),
     ) }}
 ),
@@ -50,15 +33,19 @@ dates as (
 
 final as (
     select
-        date_id,
-        year_number,
-        quarter_number,
-        month_number,
-        day_of_month,
-        day_of_week_number,
-        is_weekend,
-        cast(month_start_date as date) as month_start_date
+        dates.date_id,
+        holidays.holiday_name,
+        dates.year_number,
+        dates.quarter_number,
+        dates.month_number,
+        dates.day_of_month,
+        dates.day_of_week_number,
+        dates.is_weekend,
+        holidays.holiday_date is not null as is_holiday,
+        cast(dates.month_start_date as date) as month_start_date
     from dates
+    left join holidays
+        on dates.date_id = holidays.holiday_date
 )
 
 select * from final

@@ -1,79 +1,101 @@
 {{
     config(
-        materialized=keyed_incremental(),
-        unique_key='flight_id',
-        key_bounded_by='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_leaving_keys(rejected_keys(ref('int_flights_validated'), 'flight_id')) }}",
-        ],
+        materialized='incremental',
+        unique_key='flight_date',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
     )
 }}
 
-{#-
-    Incremental: the flights trusted since the last run, and the flights of
-    the hours whose weather at the origin arrived since, are replaced; a key
-    whose latest version a rule now rejects is deleted (pre-hook).
--#}
--- depends_on: {{ ref('int_flights_validated') }}
-with weather as (
+with trusted_flights as (
+    select * from {{ ref('trusted_flights') }}
+),
+
+weather as (
     select
         airport_id,
         observed_at,
         temperature_fahrenheit,
         wind_speed_mph,
         visibility_miles,
-        precipitation_inches,
+        precipitation_inches
+    from {{ ref('trusted_weather_observations') }}
+),
+
+trusted_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('trusted_flights') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+
+weather_days as (
+    select
+        observed_date,
         _processed_at
     from {{ ref('trusted_weather_observations') }}
 ),
 
-new_weather as (
+validated_weather_days as (
     select
-        airport_id,
-        observed_at
-    from weather
-    where {{ if_incremental(
-        '_processed_at > ' ~ last_processed_at(), otherwise='false'
-    ) }}
+        observed_date,
+        _processed_at
+    from {{ ref('int_weather_observations_validated') }}
+),
+{# The UTC days whose weather changed since the last run. #}
+changed_weather_days as (
+    select observed_date
+    from weather_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+    union
+    select observed_date
+    from validated_weather_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
 ),
 
 {#
-    The flights of the hours whose weather arrived since (none on a full
-    build) are read apart, union all rather than `or`, and bounded by those
-    hours, so that the scan of the trusted flights skips the other blocks.
+    The days whose flights changed since the last run are replaced whole
+    (the pre-hook first empties them, for a day none of whose flights is
+    trusted any more), with the days of the flights that depart in a UTC
+    day whose weather changed: New York is behind UTC, so a flight's local
+    date is its UTC date or the day before.
 #}
+changed_days as (
+    select flight_date
+    from trusted_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+    union
+    select flight_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+    union
+    select observed_date as flight_date
+    from changed_weather_days
+    union
+    select
+        cast({{ dbt.dateadd('day', -1, 'observed_date') }} as date)
+            as flight_date
+    from changed_weather_days
+),
+
 flights as (
-    select * from {{ ref('trusted_flights') }}
-    where {{ if_incremental('_processed_at > ' ~ last_processed_at()) }}
-    union all
-    select earlier_flights.*
-    from {{ ref('trusted_flights') }} as earlier_flights
-    where
-        {{ if_incremental(
-            'earlier_flights._processed_at <= ' ~ last_processed_at(),
-            otherwise='false',
-        ) }}
-        and earlier_flights.scheduled_departure_at >= (
-            select min(new_weather.observed_at) as weather_starts_at
-            from new_weather
-        )
-        and earlier_flights.scheduled_departure_at < (
-            select {{ dbt.dateadd(
-                'hour', 1, 'max(new_weather.observed_at)'
-            ) }} as weather_ends_at
-            from new_weather
-        )
-        and exists (
-            select 1 as has_new_weather
-            from new_weather
-            where
-                new_weather.airport_id = earlier_flights.origin_airport_id
-                and new_weather.observed_at = {{ dbt.date_trunc(
-                    'hour', 'earlier_flights.scheduled_departure_at'
-                ) }}
-        )
+    select * from trusted_flights
+    where flight_date in (select changed_days.flight_date from changed_days)
 ),
 
 {# Weather at the origin in the hour of the scheduled departure (UTC). #}
@@ -132,4 +154,4 @@ final as (
 )
 
 select * from final
-{{ key_bounded_order() }}
+order by flight_date

@@ -1,37 +1,84 @@
 {{
     config(
-        materialized=keyed_incremental(),
-        unique_key='flight_id',
-        key_bounded_by='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_leaving_keys("
-            ~ "rejected_keys(ref('int_flights_validated'), 'flight_id')"
-            ~ " ~ ' union all select flight_id, flight_date from '"
-            ~ " ~ ref('fct_flights') ~ ' where (is_cancelled or is_diverted)'"
-            ~ " ~ ' and _processed_at > ' ~ last_processed_at()"
-            ~ ") }}",
-        ],
+        materialized='incremental',
+        unique_key='flight_date',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
     )
 }}
 
-{#-
-    Incremental: the flights whose facts changed since the last run are
-    replaced; a new version of a plane recomputes every flight; flights now
-    cancelled, diverted or rejected since leave (pre-hook).
--#}
--- depends_on: {{ ref('int_flights_validated') }}
--- depends_on: {{ ref('trusted_planes') }}
-with flights as (
+with facts as (
     select * from {{ ref('fct_flights') }}
+),
+
+plane_dimension as (
+    select * from {{ ref('dim_planes') }}
+),
+
+date_dimension as (
+    select * from {{ ref('dim_dates') }}
+),
+
+fact_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('fct_flights') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+
+plane_versions as (
+    select
+        valid_from,
+        valid_to
+    from {{ ref('trusted_planes') }}
+),
+
+{# A version of a plane (seats, engines, year) opened or closed since then. #}
+plane_changes as (
+    select count(*) as changed_versions
+    from (
+        select valid_from as changed_at from plane_versions
+        union all
+        select valid_to as changed_at from plane_versions
+    ) as versions
+    {%- if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+{#
+    The days whose facts changed since the last run are replaced whole (the
+    pre-hook first empties the days whose flights changed, for a day all of
+    whose flights are now cancelled or rejected); a new version of a plane
+    replaces every day.
+#}
+changed_days as (
+    select fact_days.flight_date
+    from fact_days
+    cross join plane_changes
     {%- if is_incremental() %}
         where
-            _processed_at > {{ last_processed_at() }}
-            or {{ references_changed_since(
-                [ref('trusted_planes')], last_processed_at()
-            ) }}
+            fact_days._processed_at > {{ last_processed_at() }}
+            or plane_changes.changed_versions > 0
     {%- endif %}
+    union
+    select flight_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+flights as (
+    select * from facts
+    where flight_date in (select changed_days.flight_date from changed_days)
 ),
 
 planes as (
@@ -40,7 +87,7 @@ planes as (
         seat_count,
         engine_count,
         manufactured_year
-    from {{ ref('dim_planes') }}
+    from plane_dimension
 ),
 
 dates as (
@@ -49,7 +96,7 @@ dates as (
         month_number,
         day_of_week_number,
         is_weekend
-    from {{ ref('dim_dates') }}
+    from date_dimension
 ),
 
 {#
@@ -94,4 +141,4 @@ features as (
 )
 
 select * from features
-{{ key_bounded_order() }}
+order by flight_date

@@ -1,37 +1,105 @@
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='month_start_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        partition_by=['month_start_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date', month_column='month_start_date') }}",
     )
 }}
 
-{#-
-    Incremental: the months with a flight changed since the last run are
-    recomputed whole (delete+insert). A new version of an airline (its name)
-    recomputes every month.
--#}
--- depends_on: {{ ref('int_flights_validated') }}
--- depends_on: {{ ref('trusted_airlines') }}
-with flights as (
+with facts as (
     select * from {{ ref('fct_flights') }}
+),
+
+airline_dimension as (
+    select * from {{ ref('dim_airlines') }}
+),
+
+fact_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('fct_flights') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+
+airline_versions as (
+    select
+        valid_from,
+        valid_to
+    from {{ ref('trusted_airlines') }}
+),
+
+{# A version of an airline (its name) opened or closed since the last run. #}
+airline_changes as (
+    select count(*) as changed_versions
+    from (
+        select valid_from as changed_at from airline_versions
+        union all
+        select valid_to as changed_at from airline_versions
+    ) as versions
+    {%- if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+{#
+    The months with a fact changed since the last run are recomputed whole
+    (the pre-hook first empties the months whose flights changed, for a
+    month none of whose flights is trusted any more). A new version of an
+    airline (its name) recomputes every month.
+#}
+changed_months as (
+    select
+        cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
+            as month_start_date
+    from fact_days
+    cross join airline_changes
     {%- if is_incremental() %}
         where
-            (
-                {{ in_changed_flight_periods('month') }}
-                or {{ references_changed_since(
-                    [ref('trusted_airlines')], last_processed_at()
-                ) }}
-            )
+            fact_days._processed_at > {{ last_processed_at() }}
+            or airline_changes.changed_versions > 0
     {%- endif %}
+    union
+    select
+        cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
+            as month_start_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+flights as (
+    select * from facts
+    {#- bounds on the day reach the scan of the facts; the set is exact #}
+    where
+        flight_date >= (
+            select min(changed_months.month_start_date) as months_start
+            from changed_months
+        )
+        and flight_date < (
+            select {{ dbt.dateadd(
+                'month', 1, 'max(changed_months.month_start_date)'
+            ) }} as months_end
+            from changed_months
+        )
+        and cast({{ dbt.date_trunc('month', 'flight_date') }} as date) in (
+            select changed_months.month_start_date from changed_months
+        )
 ),
 
 airlines as (
     select
         airline_id,
         airline_name
-    from {{ ref('dim_airlines') }}
+    from airline_dimension
 ),
 
 performance_by_airline_month as (

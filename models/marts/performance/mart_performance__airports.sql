@@ -2,23 +2,52 @@
 
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
     )
 }}
 
-{#-
-    Incremental: the days with a flight changed since the last run are
-    recomputed whole (delete+insert).
--#}
--- depends_on: {{ ref('int_flights_validated') }}
-with flights as (
+with facts as (
     select * from {{ ref('fct_flights') }}
+),
+
+fact_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('fct_flights') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+{#
+    The days with a fact changed since the last run are recomputed whole
+    (the pre-hook first empties the days whose flights changed, for a day
+    none of whose flights is trusted any more).
+#}
+changed_days as (
+    select flight_date
+    from fact_days
     {%- if is_incremental() %}
-        where {{ in_changed_flight_periods('day') }}
+        where _processed_at > {{ last_processed_at() }}
     {%- endif %}
+    union
+    select flight_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+flights as (
+    select * from facts
+    where flight_date in (select changed_days.flight_date from changed_days)
 ),
 
 {# Departures from each New York airport, per day. #}

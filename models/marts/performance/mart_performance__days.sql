@@ -1,22 +1,55 @@
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='flight_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        partition_by=['flight_date'] if target.type == 'spark' else none,
+        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
     )
 }}
 
-{#-
-    Incremental: the days with a flight changed since the last run are
-    recomputed whole (delete+insert).
--#}
--- depends_on: {{ ref('int_flights_validated') }}
-with flights as (
+with facts as (
     select * from {{ ref('fct_flights') }}
+),
+
+date_dimension as (
+    select * from {{ ref('dim_dates') }}
+),
+
+fact_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('fct_flights') }}
+),
+
+validated_days as (
+    select
+        flight_date,
+        _processed_at
+    from {{ ref('int_flights_validated') }}
+),
+{#
+    The days with a fact changed since the last run are recomputed whole
+    (the pre-hook first empties the days whose flights changed, for a day
+    none of whose flights is trusted any more).
+#}
+changed_days as (
+    select flight_date
+    from fact_days
     {%- if is_incremental() %}
-        where {{ in_changed_flight_periods('day') }}
+        where _processed_at > {{ last_processed_at() }}
     {%- endif %}
+    union
+    select flight_date
+    from validated_days
+    {%- if is_incremental() %}
+        where _processed_at > {{ last_processed_at() }}
+    {%- endif %}
+),
+
+flights as (
+    select * from facts
+    where flight_date in (select changed_days.flight_date from changed_days)
 ),
 
 dates as (
@@ -24,7 +57,7 @@ dates as (
         date_id,
         day_of_week_number,
         is_weekend
-    from {{ ref('dim_dates') }}
+    from date_dimension
 ),
 
 performance_by_day as (

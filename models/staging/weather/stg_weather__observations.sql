@@ -33,6 +33,7 @@ renamed as (
         {{ try_cast_number('visib', 'double') }} as visibility_miles,
         cast({{ try_make_date('year', 'month', 'day') }} as date)
             as observed_date_local,
+        cast({{ iso_utc_to_timestamp('time_hour') }} as date) as observed_date,
         {{ dbt.dateadd(
             'hour',
             'hour',

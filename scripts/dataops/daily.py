@@ -1,0 +1,61 @@
+"""The daily run: build only what the files received since the last run reach.
+
+dbt's own selection does it. ``dbt source freshness`` measures each data source's newest
+landed file (its ``loaded_at_query`` over the ingestion log) into ``target/sources.json``;
+``dbt build --select source_status:fresher+ --state <folder>`` then builds every source
+fresher than in the ``sources.json`` of the previous run kept in that folder, and all that
+is downstream of it. A new day of flights and weather builds those two chains, the marts
+and the dimensions that read the trusted flights; the reference registers, their snapshots
+and the calendar wait for an extract that changes them. The ingestion log is left out of
+the freshness run: every landing model reads it, so its freshness would select everything.
+
+With no previous ``sources.json`` (the first run, or a new warehouse) everything is built.
+The folder is updated after a build that succeeded only, so a failed day is built again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from dataops.build import DbtOutcome, run_dbt
+from dataops.project import Project
+
+log = logging.getLogger(__name__)
+
+FRESHER = "source_status:fresher+"
+FRESHNESS = ["source", "freshness", "--exclude", "source:ingestion"]
+
+
+def state_dir(warehouse_dir: Path, target: str) -> Path:
+    """Where the freshness of the last successful daily build of ``target`` is kept."""
+    return warehouse_dir / f"{target}.freshness"
+
+
+def fresher_build(
+    project: Project,
+    target: str,
+    extra: Sequence[str] = (),
+    artifacts_dir: Path | None = None,
+) -> DbtOutcome:
+    """``dbt source freshness``, then ``dbt build`` of what the fresher sources reach.
+
+    ``extra`` is added to the build's arguments (``--vars``, ``--exclude-resource-type``).
+    """
+    state = state_dir(project.warehouse_dir, target)
+    previous = state / "sources.json"
+    # A source past its error threshold fails the freshness run, not the build.
+    run_dbt(project, FRESHNESS, target, artifacts_dir)
+    current = (artifacts_dir or project.root) / "target" / "sources.json"
+    command = ["build", *extra]
+    if previous.is_file():
+        command += ["--select", FRESHER, "--state", str(state)]
+    else:
+        log.info("no freshness kept for target %s yet: building everything", target)
+    outcome = run_dbt(project, command, target, artifacts_dir)
+    if outcome.success and current.is_file():
+        state.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(current, previous)
+    return outcome

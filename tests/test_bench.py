@@ -1,0 +1,64 @@
+"""The benchmark's pieces: the dataops CLI as its child processes call it, the floor."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from dataops import bench
+from dataops.bench_floor import run_floor
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_the_benchmark_calls_the_dataops_cli() -> None:
+    done = subprocess.run(
+        [*bench.DATAOPS, "generate", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage: dataops generate" in done.stdout
+
+
+def test_the_floor_loads_the_seeds_its_models_read(tmp_path: Path) -> None:
+    """A seed in dbt's build order is loaded from its CSV before the models that read it."""
+    seed_id = "seed.nycflights.us_federal_holidays"
+    model_id = "model.nycflights.holiday_count"
+    manifest = {
+        "nodes": {
+            seed_id: {
+                "resource_type": "seed",
+                "schema": "seeds",
+                "alias": "us_federal_holidays",
+                "name": "us_federal_holidays",
+                "root_path": str(ROOT),
+                "original_file_path": "seeds/us_federal_holidays.csv",
+            },
+            model_id: {
+                "resource_type": "model",
+                "schema": "marts",
+                "alias": "holiday_count",
+                "name": "holiday_count",
+                "config": {"materialized": "table"},
+                "compiled_code": "select count(*) as holidays from seeds.us_federal_holidays",
+            },
+        }
+    }
+    results = {"results": [{"unique_id": seed_id}, {"unique_id": model_id}]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    warehouse = tmp_path / "floor.duckdb"
+    run_floor(tmp_path, warehouse, {"threads": "1"})
+    with (ROOT / "seeds" / "us_federal_holidays.csv").open(encoding="utf-8") as seed:
+        expected = len(list(csv.DictReader(seed)))
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select holidays from marts.holiday_count").fetchall() == [(expected,)]
+        first = con.execute("select min(holiday_date) from seeds.us_federal_holidays").fetchone()
+    finally:
+        con.close()
+    assert first is not None and isinstance(first[0], date)
