@@ -9,6 +9,7 @@ build/artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -74,8 +75,9 @@ class Watched:
         return path
 
 
-@pytest.fixture
-def browser() -> Iterator[Watched]:
+@contextlib.contextmanager
+def chromium(viewport: dict[str, int]) -> Iterator[BrowserContext]:
+    """Debian's chromium, headless, in a fresh profile; closed on exit."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: make test installs it (scripts/install-system-packages)"
@@ -86,12 +88,18 @@ def browser() -> Iterator[Watched]:
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport=viewport,
         )
         try:
-            yield Watched(context)
+            yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Watched]:
+    with chromium({"width": 1400, "height": 1000}) as context:
+        yield Watched(context)
 
 
 @pytest.fixture(scope="module")

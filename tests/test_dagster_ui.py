@@ -17,19 +17,18 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request, Route, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Request, Route
 
 from dataops.orchestration.home import prepare_home
 from dataops.orchestration.settings import Settings
 from dataops.project import Project
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from test_browser import ARTIFACTS, chromium
 from test_orchestration import parsed_manifest
 
 pytestmark = pytest.mark.e2e
@@ -123,22 +122,8 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @pytest.fixture
 def browser() -> Iterator[LocalOnly]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: make test installs it (scripts/install-system-packages)"
-        )
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-        )
-        try:
-            yield LocalOnly(context)
-        finally:
-            context.close()
+    with chromium(VIEWPORT) as context:
+        yield LocalOnly(context)
 
 
 class LocalOnly:
