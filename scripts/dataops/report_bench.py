@@ -103,6 +103,16 @@ def synthesise(
                 """,
                 [table],
             ).fetchall()
+            if "invocation_id" not in {name for name, _ in columns}:
+                # a history not kept per invocation (the model monitoring's): as recorded
+                con.execute(
+                    f"create table observability.{table} as"
+                    f" select * from recorded.observability.{table}"
+                )
+                rows[table] = con.execute(f"select count(*) from observability.{table}").fetchone()[
+                    0
+                ]
+                continue
             replaced = ["copied.new_id as invocation_id"] + [
                 f"source.{name} + copied.shift as {name}"
                 for name, data_type in columns
