@@ -21,7 +21,7 @@ import yaml
 from conftest import ORDINARY_DAY, ROOT, SHIFTED_DAY, TRAIN_END, TRAIN_START
 from dataops.build import build
 from dataops.cli import main
-from dataops.ml import features, registry, scoring
+from dataops.ml import features, monitoring, registry, scoring
 from dataops.project import Project
 
 pytestmark = pytest.mark.e2e
@@ -178,6 +178,33 @@ def test_scoring_in_batches_gives_the_predictions_of_the_whole_frame(trained_wee
     assert list(scored["flight_date"]) == [value.date() for value in whole["flight_date"]]
     assert set(scored["model_version"]) == {int(champion.version)}
     assert pa.Table.from_batches(batches).schema == scoring.schema()
+
+
+def test_monitoring_a_few_days_at_a_time_records_what_all_days_at_once_record(
+    trained_weeks: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = trained_weeks["project"]
+    bounds = (0.25, 1.0, 0.2)
+
+    def recorded(chunk_rows: int) -> tuple[list, list]:
+        monkeypatch.setattr(monitoring, "CHUNK_ROWS", chunk_rows)
+        con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+        try:
+            predictions = con.sql("select * from marts.ml_delay_predictions")
+            flights = con.sql("select * from marts.ml_delay_features")
+            args = (con, predictions, flights, None, project.warehouse_dir)
+            performance = monitoring.daily_performance(*args).fetchall()
+            drifts = monitoring.feature_drift(*args, *bounds).fetchall()
+        finally:
+            con.close()
+        # recorded_at (the last column) is the time of recording
+        return sorted(row[:-1] for row in performance), sorted(row[:-1] for row in drifts)
+
+    days = query(project, "select count(distinct flight_date) from marts.ml_delay_predictions")
+    whole = recorded(10**9)
+    chunked = recorded(1_500)  # about two days of January at a time
+    assert len(whole[0]) == days[0][0] and len(whole[1]) > days[0][0]
+    assert chunked == whole
 
 
 def test_a_day_30_degrees_warmer_is_flagged_by_the_drift_test_an_ordinary_day_is_not(
