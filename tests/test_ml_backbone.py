@@ -10,7 +10,7 @@ warehouse (refused by the gate), and rollbacks of the champion alias.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,7 +21,7 @@ import yaml
 from conftest import ORDINARY_DAY, ROOT, SHIFTED_DAY, TRAIN_END, TRAIN_START
 from dataops.build import build
 from dataops.cli import main
-from dataops.ml import features, registry, scoring
+from dataops.ml import features, monitoring, registry, scoring
 from dataops.project import Project
 
 pytestmark = pytest.mark.e2e
@@ -137,6 +137,74 @@ def test_prediction_columns_have_the_declared_types(trained_weeks: dict) -> None
     )
     assert stored == [(column["name"], column["data_type"]) for column in declared]
     assert stored == [(name, kind) for name, kind in scoring.COLUMNS]
+
+
+# A week of January (about 6,000 flights) scored 700 at a time: several batches.
+WEEK = (date(2013, 1, 8), date(2013, 1, 14))
+BATCH_ROWS = 700
+
+
+def test_scoring_in_batches_gives_the_predictions_of_the_whole_frame(trained_weeks: dict) -> None:
+    import pyarrow as pa
+
+    project = trained_weeks["project"]
+    champion = registry.champion(project.warehouse_dir, MODEL_NAME)
+    assert champion is not None
+    pipeline = registry.load_model(champion)
+    columns = tuple(str(column) for column in pipeline.feature_names_in_)
+    threshold = float(champion.tags[registry.TAG_THRESHOLD])
+    scorer = scoring.Scorer(MODEL_NAME, int(champion.version), threshold, datetime(2013, 1, 15))
+    con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+    try:
+        week = con.sql(
+            "select * from marts.ml_delay_features where flight_date between ? and ?",
+            params=list(WEEK),
+        )
+        whole = week.df()
+        batches = list(scoring.predicted(week, pipeline, scorer, BATCH_ROWS))
+    finally:
+        con.close()
+    expected = pipeline.predict_proba(features.feature_frame(whole, columns))[:, 1]
+
+    assert len(whole) > 5 * BATCH_ROWS
+    assert len(batches) >= 6 and all(0 < batch.num_rows <= BATCH_ROWS for batch in batches)
+    scored = pa.Table.from_batches(batches).to_pandas()
+    # no flight dropped nor scored twice
+    assert scored["flight_id"].is_unique
+    assert sorted(scored["flight_id"]) == sorted(whole["flight_id"].astype(str))
+    scored = scored.set_index("flight_id").loc[whole["flight_id"].astype(str)]
+    assert np.array_equal(scored["delay_probability"].to_numpy(), expected)
+    assert np.array_equal(scored["is_predicted_delayed"].to_numpy(), expected >= threshold)
+    assert list(scored["flight_date"]) == [value.date() for value in whole["flight_date"]]
+    assert set(scored["model_version"]) == {int(champion.version)}
+    assert pa.Table.from_batches(batches).schema == scoring.schema()
+
+
+def test_monitoring_a_few_days_at_a_time_records_what_all_days_at_once_record(
+    trained_weeks: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = trained_weeks["project"]
+    bounds = (0.25, 1.0, 0.2)
+
+    def recorded(chunk_rows: int) -> tuple[list, list]:
+        monkeypatch.setattr(monitoring, "CHUNK_ROWS", chunk_rows)
+        con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+        try:
+            predictions = con.sql("select * from marts.ml_delay_predictions")
+            flights = con.sql("select * from marts.ml_delay_features")
+            args = (con, predictions, flights, None, project.warehouse_dir)
+            performance = monitoring.daily_performance(*args).fetchall()
+            drifts = monitoring.feature_drift(*args, *bounds).fetchall()
+        finally:
+            con.close()
+        # recorded_at (the last column) is the time of recording
+        return sorted(row[:-1] for row in performance), sorted(row[:-1] for row in drifts)
+
+    days = query(project, "select count(distinct flight_date) from marts.ml_delay_predictions")
+    whole = recorded(10**9)
+    chunked = recorded(1_500)  # about two days of January at a time
+    assert len(whole[0]) == days[0][0] and len(whole[1]) > days[0][0]
+    assert chunked == whole
 
 
 def test_a_day_30_degrees_warmer_is_flagged_by_the_drift_test_an_ordinary_day_is_not(

@@ -227,3 +227,17 @@ def test_the_cli_runs_as_a_module_as_the_benchmarks_start_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "why each was or was not promoted" in done.stdout
+
+
+def test_monitoring_reads_whole_days_in_chunks_of_bounded_rows() -> None:
+    from dataops.ml import monitoring
+
+    days = [("d1", 5), ("d2", 5), ("d3", 5), ("d4", 20), ("d5", 1), ("d6", 9)]
+    assert monitoring.day_chunks(days, 10) == [
+        ("d1", "d2"),
+        ("d3", "d3"),
+        ("d4", "d4"),  # a day of more rows is a chunk of its own, never split
+        ("d5", "d6"),
+    ]
+    assert monitoring.day_chunks(days, 1_000) == [("d1", "d6")]
+    assert monitoring.day_chunks([], 10) == []

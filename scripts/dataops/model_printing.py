@@ -201,12 +201,14 @@ def bench_table(results: list) -> None:
     )
     row("first scoring: every flight (node)", lambda r: f"{r.first_scoring_seconds:.1f}")
     row("  flights scored", lambda r: f"{r.first_scoring_rows:,}")
+    row("  first scoring peak memory GiB", lambda r: f"{r.first_scoring_peak_bytes / GIB:.2f}")
     row("new day: scoring node", lambda r: f"{r.new_day_scoring_seconds:.2f}")
     row("new day: monitoring node", lambda r: f"{r.new_day_monitoring_seconds:.2f}")
     row("new day: flights", lambda r: f"{r.new_day_rows:,}")
     for phase, label in (
+        ("imports", "  DuckDB, pandas, scoring imported"),
         ("mlflow_and_champion", "  MLflow start, champion resolved"),
-        ("load_model", "  model loaded"),
+        ("load_model", "  model loaded (scikit-learn, skops)"),
         ("read_day", "  day's features read"),
         ("predict_day", "  day's flights predicted"),
     ):

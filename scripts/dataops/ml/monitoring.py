@@ -20,6 +20,7 @@ current champion's: the warn tests and the report read those.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,35 +79,95 @@ def _typed(
     return session.sql(f"select {typed} from {view}")
 
 
+# Flights read at a time: whole days (a day is never split), about this many rows, so
+# that recording every day of a ten-times year again (a new champion) stays bounded.
+CHUNK_ROWS = 200_000
+
+
+def _scored_sql(
+    session: duckdb.DuckDBPyConnection,
+    predictions: duckdb.DuckDBPyRelation,
+    existing: str | None,
+) -> str:
+    """The predictions of the days scored since the last recording (``scored``)."""
+    since = None
+    if existing is not None:
+        since = session.execute(f"select max(recorded_at) from {existing}").fetchall()[0][0]
+    watermark = f"where _processed_at > timestamp '{since.isoformat(sep=' ')}'" if since else ""
+    return f"""
+        with predictions as (select * from ({predictions.sql_query()}) as predictions),
+        new_days as (
+            select distinct flight_date from predictions {watermark}
+        ),
+        scored as (
+            select predictions.* from predictions inner join new_days using (flight_date)
+        )
+    """
+
+
+def day_chunks(days: list[tuple], chunk_rows: int = CHUNK_ROWS) -> list[tuple]:
+    """``(first, last)`` day of consecutive runs of whole days of at most ``chunk_rows``.
+
+    ``days`` are ``(day, rows)`` in order; a day of more rows is a chunk of its own.
+    """
+    chunks: list[tuple] = []
+    first = last = None
+    rows = 0
+    for day, count in days:
+        if first is not None and rows + count > chunk_rows:
+            chunks.append((first, last))
+            first, rows = None, 0
+        first = day if first is None else first
+        last, rows = day, rows + count
+    if first is not None:
+        chunks.append((first, last))
+    return chunks
+
+
 def scored_days(
     session: duckdb.DuckDBPyConnection,
     predictions: duckdb.DuckDBPyRelation,
     flights: duckdb.DuckDBPyRelation,
     existing: str | None,
-) -> pd.DataFrame:
-    """Every prediction, with its flight's features and label, of the days scored since."""
-    since = None
-    if existing is not None:
-        since = session.execute(f"select max(recorded_at) from {existing}").fetchall()[0][0]
-    watermark = f"where _processed_at > timestamp '{since.isoformat(sep=' ')}'" if since else ""
-    return session.sql(
-        f"""
-        with predictions as (select * from ({predictions.sql_query()}) as predictions),
-        new_days as (
-            select distinct flight_date from predictions {watermark}
-        )
-        select
-            predictions.model_name,
-            predictions.model_version,
-            predictions.delay_probability,
-            predictions.is_predicted_delayed,
-            flights.*
-        from predictions
-        inner join new_days using (flight_date)
-        inner join ({flights.sql_query()}) as flights using (flight_id, flight_date)
-        order by flight_id
-        """
-    ).df()
+    chunk_rows: int | None = None,
+) -> tuple[int | None, Iterator[pd.DataFrame]]:
+    """The version that scored the days since, and their predictions with features and label.
+
+    The frames come a run of whole days at a time (``day_chunks``); the version is
+    None (and no frame comes) when nothing was scored since, or when more than one
+    version scored those days. ``chunk_rows``: ``CHUNK_ROWS`` unless given.
+    """
+    scored = _scored_sql(session, predictions, existing)
+    days = session.execute(
+        f"{scored} select flight_date, count(*) from scored group by all order by flight_date"
+    ).fetchall()
+    versions = session.execute(f"{scored} select distinct model_version from scored").fetchall()
+    if not days:
+        return None, iter(())
+    if len(versions) != 1 or versions[0][0] is None:
+        log.warning("predictions of %d versions: monitoring records none", len(versions))
+        return None, iter(())
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for first, last in day_chunks(days, chunk_rows or CHUNK_ROWS):
+            yield session.execute(
+                f"""
+                {scored}
+                select
+                    scored.model_name,
+                    scored.model_version,
+                    scored.delay_probability,
+                    scored.is_predicted_delayed,
+                    flights.*
+                from scored
+                inner join ({flights.sql_query()}) as flights using (flight_id, flight_date)
+                where scored.flight_date between ? and ?
+                order by flight_id
+                """,
+                [first, last],
+            ).df()
+
+    return int(versions[0][0]), frames()
 
 
 class Champion:
@@ -126,14 +187,6 @@ class Champion:
         return ((days >= self.first_date) & (days <= self.last_date)).to_numpy()
 
 
-def _version(frame: pd.DataFrame) -> int | None:
-    versions = frame["model_version"].dropna().unique()
-    if len(versions) != 1:
-        log.warning("predictions of %d versions: monitoring records none", len(versions))
-        return None
-    return int(versions[0])
-
-
 def daily_performance(
     session: duckdb.DuckDBPyConnection,
     predictions: duckdb.DuckDBPyRelation,
@@ -142,14 +195,29 @@ def daily_performance(
     warehouse_dir: Path,
 ) -> duckdb.DuckDBPyRelation:
     """One row per day scored since the last recording: the champion's accuracy that day."""
-    frame = scored_days(session, predictions, flights, existing)
-    version = _version(frame) if not frame.empty else None
+    version, frames = scored_days(session, predictions, flights, existing)
     if version is None:
         return _empty(session, PERFORMANCE_COLUMNS)
     from sklearn.metrics import roc_auc_score
 
-    champion = Champion(warehouse_dir, str(frame["model_name"].iloc[0]), version)
-    frame["label"] = features.labels(frame)
+    rows = []
+    champion = None
+    for frame in frames:
+        if frame.empty:
+            continue
+        champion = champion or Champion(warehouse_dir, str(frame["model_name"].iloc[0]), version)
+        rows.extend(_day_performance(frame, version, roc_auc_score))
+    if champion is None:
+        return _empty(session, PERFORMANCE_COLUMNS)
+    result = pd.DataFrame(rows)
+    result["is_in_training_window"] = champion.in_window(result["flight_date"])
+    result["recorded_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return _typed(session, result, PERFORMANCE_COLUMNS, "model_daily_performance__new")
+
+
+def _day_performance(frame: pd.DataFrame, version: int, roc_auc_score) -> list[dict]:
+    """The accuracy of each day of ``frame`` (whole days)."""
+    frame = frame.assign(label=features.labels(frame))
     rows = []
     for day, group in frame.groupby(features.DATE, sort=True):
         label, probability = group["label"].to_numpy(), group["delay_probability"].to_numpy()
@@ -171,10 +239,7 @@ def daily_performance(
                 "flight_date": day,
             }
         )
-    result = pd.DataFrame(rows)
-    result["is_in_training_window"] = champion.in_window(result["flight_date"])
-    result["recorded_at"] = datetime.now(UTC).replace(tzinfo=None)
-    return _typed(session, result, PERFORMANCE_COLUMNS, "model_daily_performance__new")
+    return rows
 
 
 def feature_drift(
@@ -188,20 +253,29 @@ def feature_drift(
     max_outside_share: float,
 ) -> duckdb.DuckDBPyRelation:
     """One row per day scored since the last recording and feature: drift against training."""
-    frame = scored_days(session, predictions, flights, existing)
-    version = _version(frame) if not frame.empty else None
+    version, frames = scored_days(session, predictions, flights, existing)
     if version is None:
         return _empty(session, DRIFT_COLUMNS)
-    name = str(frame["model_name"].iloc[0])
-    champion = Champion(warehouse_dir, name, version)
-    result = drift.daily_drift(
-        frame,
-        frame["delay_probability"].to_numpy(dtype="float64"),
-        champion.reference,
-        max_psi,
-        sensitivity,
-        max_outside_share,
-    )
+    parts = []
+    champion = None
+    for frame in frames:
+        if frame.empty:
+            continue
+        name = str(frame["model_name"].iloc[0])
+        champion = champion or Champion(warehouse_dir, name, version)
+        parts.append(
+            drift.daily_drift(
+                frame,
+                frame["delay_probability"].to_numpy(dtype="float64"),
+                champion.reference,
+                max_psi,
+                sensitivity,
+                max_outside_share,
+            )
+        )
+    if champion is None:
+        return _empty(session, DRIFT_COLUMNS)
+    result = pd.concat(parts, ignore_index=True)
     result["model_name"] = name
     result["model_version"] = version
     result["is_in_training_window"] = champion.in_window(result[features.DATE])

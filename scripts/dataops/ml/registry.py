@@ -138,11 +138,20 @@ def champion(warehouse_dir: Path, name: str) -> ModelVersion | None:
     return version_by_alias(client(warehouse_dir), name, CHAMPION)
 
 
-def load_model(version: ModelVersion):  # -> sklearn Pipeline
-    """The scikit-learn pipeline of a registered version."""
-    import mlflow.sklearn
+def load_model(version: ModelVersion, mlflow_client: MlflowClient | None = None):  # -> Pipeline
+    """The scikit-learn pipeline of a registered version.
 
-    return mlflow.sklearn.load_model(f"models:/{version.name}/{version.version}")
+    Read from where the registry says the version's files are (its download URI,
+    local beside the store): a ``models:/`` URI would resolve the version and its
+    logged model again through new clients of the store.
+    """
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+
+    found = mlflow_client or MlflowClient()
+    return mlflow.sklearn.load_model(
+        found.get_model_version_download_uri(version.name, version.version)
+    )
 
 
 def load_json_artifact(mlflow_client: MlflowClient, run_id: str, path: str) -> dict:

@@ -8,19 +8,27 @@ flights that left the features are deleted); a new champion, or a rollback,
 scores every flight again. With no champion yet the table stays as it is (empty
 on the first build), typed, with a warning that says what to do: the rest of the
 build is unaffected.
+
+The flights are read and scored in batches of ``BATCH_ROWS``: the model returns
+an Arrow reader that dbt-duckdb writes into the table while it reads it, so the
+memory of a first scoring does not grow with the number of flights.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dataops.errors import DataOpsError
 from dataops.ml import features, registry
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +44,19 @@ COLUMNS = (
     ("flight_date", "date"),
     ("_processed_at", "timestamp"),
 )
-SCORED_VIEW = "ml_delay_predictions__scored"
+# Flights scored at a time: a first scoring of a ten-times year (3.3 million flights)
+# stays within the memory of a few batches instead of the whole table's.
+BATCH_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """What every scored row carries besides its probability."""
+
+    model_name: str
+    version: int
+    threshold: float
+    processed_at: datetime
 
 
 def _warn(message: str) -> None:
@@ -61,11 +81,14 @@ def score(
     existing: str | None,
     warehouse_dir: Path,
     model_name: str,
-) -> duckdb.DuckDBPyRelation:
+    batch_rows: int = BATCH_ROWS,
+) -> duckdb.DuckDBPyRelation | pa.RecordBatchReader:
     """The new or changed rows of the predictions (all of them for a new champion).
 
     ``flights`` is ``ml_delay_features``; ``existing`` the predictions table when
-    the build is incremental, else None.
+    the build is incremental, else None. The rows come as a reader that scores
+    ``batch_rows`` flights at a time (``predicted``); with nothing to score, or no
+    champion, as an empty relation.
     """
     champion = registry.champion(warehouse_dir, model_name)
     if champion is None:
@@ -96,28 +119,80 @@ def score(
             )
         else:
             log.info("%s: champion v%s scores every flight", MODEL, version)
-    frame = rows.df()
-    if frame.empty:
+    if not rows.limit(1).fetchall():
         return empty(session)
     pipeline = registry.load_model(champion)
+    return predicted(rows, pipeline, Scorer(model_name, version, threshold, _now()), batch_rows)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def schema() -> pa.Schema:
+    """The table's columns (``COLUMNS``) as Arrow types."""
+    import pyarrow as pa
+
+    kinds = {
+        "varchar": pa.string(),
+        "bigint": pa.int64(),
+        "double": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+    }
+    return pa.schema([(name, kinds[kind]) for name, kind in COLUMNS])
+
+
+def predicted(
+    rows: duckdb.DuckDBPyRelation, pipeline, scorer: Scorer, batch_rows: int = BATCH_ROWS
+) -> pa.RecordBatchReader:
+    """The predictions of ``rows``, computed batch by batch as dbt-duckdb reads them.
+
+    dbt-duckdb writes a returned reader into the table from a cursor of its own
+    while this reads the features from the model's session: at most ``batch_rows``
+    flights are in memory at a time, whatever the size of the features.
+    """
+    import pyarrow as pa
+
+    return pa.RecordBatchReader.from_batches(schema(), _batches(rows, pipeline, scorer, batch_rows))
+
+
+def _batches(
+    rows: duckdb.DuckDBPyRelation, pipeline, scorer: Scorer, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if batch_rows < 1:
+        raise DataOpsError(
+            f"{MODEL}: batches of {batch_rows} rows", "score in batches of one row or more"
+        )
     columns = tuple(str(column) for column in pipeline.feature_names_in_)
-    frame["delay_probability"] = pipeline.predict_proba(features.feature_frame(frame, columns))[
-        :, 1
-    ]
-    scored = frame[[features.KEY, features.DATE, "delay_probability"]]
-    session.register(SCORED_VIEW, scored)
-    processed_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-    return session.sql(
-        f"""
-        select
-            cast(flight_id as varchar) as flight_id,
-            cast('{model_name.replace("'", "''")}' as varchar) as model_name,
-            cast({version} as bigint) as model_version,
-            cast(delay_probability as double) as delay_probability,
-            cast({threshold!r} as double) as decision_threshold,
-            delay_probability >= {threshold!r} as is_predicted_delayed,
-            cast({features.DATE} as date) as flight_date,
-            timestamp '{processed_at}' as _processed_at
-        from {SCORED_VIEW}
-        """
-    )
+    read = rows.project(", ".join(f'"{name}"' for name in (features.KEY, features.DATE, *columns)))
+    target = schema()
+    flights = batches = 0
+    with read.to_arrow_reader(batch_rows) as reader:
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            probability = pipeline.predict_proba(
+                features.feature_frame(batch.to_pandas(), columns)
+            )[:, 1].astype("float64")
+            count = batch.num_rows
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pc.cast(batch.column(features.KEY), pa.string()),
+                    pa.repeat(pa.scalar(scorer.model_name, pa.string()), count),
+                    pa.repeat(pa.scalar(scorer.version, pa.int64()), count),
+                    pa.array(probability, pa.float64()),
+                    pa.repeat(pa.scalar(scorer.threshold, pa.float64()), count),
+                    pa.array(probability >= scorer.threshold, pa.bool_()),
+                    pc.cast(batch.column(features.DATE), pa.date32()),
+                    pa.repeat(pa.scalar(scorer.processed_at, pa.timestamp("us")), count),
+                ],
+                schema=target,
+            )
+            flights += count
+            batches += 1
+    log.info("%s: v%s scored %d flights in %d batches", MODEL, scorer.version, flights, batches)
