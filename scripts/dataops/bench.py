@@ -205,6 +205,40 @@ def _duckdb_settings(project: Project, target: str) -> dict[str, str]:
     }
 
 
+DBT = (str(Path(sys.executable).with_name("dbt")),)
+
+
+def bench_environment(
+    project: Project, folder: Path, target: str
+) -> tuple[dict[str, str], list[str]]:
+    """The environment and dbt arguments of a benchmark's child processes in ``folder``.
+
+    Data, warehouse and dbt's artifacts live in ``folder``'s ``data``, ``warehouse`` and
+    ``dbt`` subfolders; the project is this checkout.
+    """
+    artifacts = folder / "dbt"
+    env = {
+        **os.environ,
+        "DATAOPS_PROJECT_DIR": str(project.root),
+        "DATAOPS_DATA_DIR": str(folder / "data"),
+        "DATAOPS_WAREHOUSE_DIR": str(folder / "warehouse"),
+        "DBT_TARGET": target,
+    }
+    dbt_args = [
+        "--project-dir",
+        str(project.root),
+        "--profiles-dir",
+        str(project.root),
+        "--target",
+        target,
+        "--target-path",
+        str(artifacts / "target"),
+        "--log-path",
+        str(artifacts / "logs"),
+    ]
+    return env, dbt_args
+
+
 def bench_scale(
     project: Project,
     scale: float,
@@ -218,27 +252,9 @@ def bench_scale(
     if folder.exists():
         shutil.rmtree(folder)
     data, warehouse_dir, artifacts = folder / "data", folder / "warehouse", folder / "dbt"
-    env = {
-        **os.environ,
-        "DATAOPS_PROJECT_DIR": str(project.root),
-        "DATAOPS_DATA_DIR": str(data),
-        "DATAOPS_WAREHOUSE_DIR": str(warehouse_dir),
-        "DBT_TARGET": target,
-    }
+    env, dbt_args = bench_environment(project, folder, target)
     dataops = list(DATAOPS)
-    dbt = [str(Path(sys.executable).with_name("dbt"))]
-    dbt_args = [
-        "--project-dir",
-        str(project.root),
-        "--profiles-dir",
-        str(project.root),
-        "--target",
-        target,
-        "--target-path",
-        str(artifacts / "target"),
-        "--log-path",
-        str(artifacts / "logs"),
-    ]
+    dbt = list(DBT)
     plan_ = plan(None, scale, seed if seed is not None else DEFAULT_SEED)
     result = ScaleResult(scale, plan_.flights)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -100,27 +99,9 @@ def bench_scale(project: Project, scale: float, folder: Path, target: str = "ci"
     if folder.exists():
         shutil.rmtree(folder)
     data, warehouse_dir, artifacts = folder / "data", folder / "warehouse", folder / "dbt"
-    env = {
-        **os.environ,
-        "DATAOPS_PROJECT_DIR": str(project.root),
-        "DATAOPS_DATA_DIR": str(data),
-        "DATAOPS_WAREHOUSE_DIR": str(warehouse_dir),
-        "DBT_TARGET": target,
-    }
-    dataops = [sys.executable, "-m", "dataops.cli"]
-    dbt = [str(Path(sys.executable).with_name("dbt"))]
-    dbt_args = [
-        "--project-dir",
-        str(project.root),
-        "--profiles-dir",
-        str(project.root),
-        "--target",
-        target,
-        "--target-path",
-        str(artifacts / "target"),
-        "--log-path",
-        str(artifacts / "logs"),
-    ]
+    env, dbt_args = pipeline_bench.bench_environment(project, folder, target)
+    dataops = list(pipeline_bench.DATAOPS)
+    dbt = list(pipeline_bench.DBT)
     result = ModelScale(scale, plan(None, scale, DEFAULT_SEED).flights)
     logs = folder / "logs"
     logs.mkdir(parents=True)
