@@ -14,7 +14,9 @@ population stability index), ``gate`` (whether a version may become the champion
 (called by the dbt Python models), ``report_data`` (the report's Models page) and
 ``bench`` (training and scoring times).
 
-MLflow runs offline here: its telemetry is switched off before it is imported. The
+MLflow runs offline here: its telemetry is switched off before it is imported, and so is
+its progress bar for artifacts (a model loaded by the scoring would print one per load
+into dbt's output). The
 gradient-boosted trees run on OpenMP threads; on a machine whose cores are shared,
 threads that spin while they wait for each other made a fit up to ten times slower
 (4 s alone, 60 s beside other jobs, on the real year), so they wait passively unless
@@ -27,4 +29,5 @@ import os
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
