@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataops import coverage, lineage
+from dataops import coverage, impact, lineage
 from dataops.build import run_dbt
 from dataops.errors import DataOpsError
 from dataops.files import write_atomic
@@ -63,7 +63,8 @@ def _zone(node: dict) -> str:
 
 
 def lineage_payload(manifest: dict, traced: lineage.ColumnLineage) -> dict:
-    """What the column lineage panel reads: relations, columns and direct upstream columns."""
+    """What the column lineage panel reads: relations, columns, direct upstream columns, and
+    the metrics, saved queries and exposures that use each column (``impact.py``)."""
     relations = {}
     for unique_id in traced.columns:
         node = manifest["nodes"].get(unique_id) or manifest["sources"][unique_id]
@@ -76,11 +77,15 @@ def lineage_payload(manifest: dict, traced: lineage.ColumnLineage) -> dict:
         for (uid, column), parents in traced.upstream.items()
         if parents
     }
+    used = impact.compute(manifest, traced)
     return {
         "relations": relations,
         "columns": traced.columns,
         "upstream": upstream,
         "unparsed": traced.unparsed,
+        "consumers": used.consumers,
+        "uses": {f"{uid}|{column}": sorted(ids) for (uid, column), ids in used.uses.items() if ids},
+        "feeds": {uid: sorted(ids) for uid, ids in used.feeds.items() if ids},
     }
 
 
