@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from test_browser import Watched, chromium
+from playwright.sync_api import BrowserContext, Page
 
 from dataops import docs, impact, lineage
 from dataops.build import run_dbt
 from dataops.project import Project
+from test_browser import Watched, chromium
 
 pytestmark = pytest.mark.e2e
 
@@ -139,7 +141,9 @@ def semantic_manifest(tmp_path_factory: pytest.TempPathFactory, built_days: dict
     """``dbt parse`` of a copy of the project with PROBE_YAML added: its manifest."""
     base = tmp_path_factory.mktemp("semantic")
     copy = base / "project"
-    ignored = shutil.ignore_patterns(".venv", ".git", "target", "logs", "data", "warehouse", "build")
+    ignored = shutil.ignore_patterns(
+        ".venv", ".git", "target", "logs", "data", "warehouse", "build"
+    )
     shutil.copytree(ROOT, copy, ignore=ignored)
     _with_time_spine(copy / "models" / "marts" / "core" / "dim_dates.yml")
     (copy / "models" / "marts" / "probe.yml").write_text(PROBE_YAML)
@@ -210,140 +214,165 @@ def test_exposures_use_every_column_of_their_models(
     assert DASHBOARD in impact.downstream(traced, used, (FCT, "arrival_delay_minutes")).consumers
 
 
-def _open_on(browser: Watched, path: Path, unique_id: str) -> None:
+@pytest.fixture(scope="module")
+def context() -> Iterator[BrowserContext]:
+    """One chromium for the module's tests; each test has a page of its own."""
+    with chromium({"width": 1400, "height": 1000}) as context:
+        yield context
+
+
+@pytest.fixture
+def browser(context: BrowserContext) -> Iterator[Watched]:
+    watched = Watched(context)
+    yield watched
+    context.unroute("**/*")
+    watched.page.close()
+
+
+def _open_on(browser: Watched, path: Path, unique_id: str, pick: bool = True) -> None:
+    """The docs on ``unique_id``'s page, the panel open, the model picked in its list."""
     page = browser.page
     page.goto(f"{path.as_uri()}#!/model/{unique_id}")
     page.wait_for_selector("#column-lineage-open")
     page.click("#column-lineage-open")
     page.wait_for_selector("#cl-graph .dag-node")
+    if pick:
+        page.select_option("#cl-model", unique_id)
 
 
-def test_panel_opens_on_the_model_of_the_page(built_days: dict) -> None:
+def test_panel_opens_on_the_model_of_the_page(browser: Watched, built_days: dict) -> None:
     path = built_days["docs"].path
-    with chromium({"width": 1400, "height": 1000}) as context:
-        browser = Watched(context)
-        page = browser.page
-        _open_on(browser, path, TRUSTED)
-        assert page.input_value("#cl-model") == TRUSTED
-        columns = json.loads(page.evaluate("JSON.stringify(window.COLUMN_LINEAGE.columns)"))
-        first = columns[TRUSTED][0]
-        assert page.inner_text("#cl-title") == f"trusted_flights.{first}"
-        assert page.inner_text("#column-lineage-open") == "Column lineage: trusted_flights"
-        # another model's page: the panel follows it when opened again
-        page.click("#column-lineage-close")
-        page.evaluate(f"window.location.hash = '#!/model/{FCT}'")
-        page.click("#column-lineage-open")
-        assert page.input_value("#cl-model") == FCT
-        assert page.inner_text("#cl-title").startswith("fct_flights.")
-        assert browser.external == []
-        assert browser.errors == []
+    page = browser.page
+    _open_on(browser, path, TRUSTED, pick=False)
+    assert page.input_value("#cl-model") == TRUSTED
+    columns = json.loads(page.evaluate("JSON.stringify(window.COLUMN_LINEAGE.columns)"))
+    first = columns[TRUSTED][0]
+    assert page.inner_text("#cl-title") == f"trusted_flights.{first}"
+    assert page.inner_text("#column-lineage-open") == "Column lineage: trusted_flights"
+    # another model's page: the panel follows it when opened again
+    page.click("#column-lineage-close")
+    page.evaluate(f"window.location.hash = '#!/model/{FCT}'")
+    page.click("#column-lineage-open")
+    assert page.input_value("#cl-model") == FCT
+    assert page.inner_text("#cl-title").startswith("fct_flights.")
+    assert browser.external == []
+    assert browser.errors == []
 
 
-def _outside(page, selector: str) -> list[str]:  # noqa: ANN001
-    """Nodes of the graph not wholly inside the graph's box and the window, after
-    scrolling the graph to each of them."""
+# Whether a node of the graph is wholly inside the graph's visible box and the window.
+IN_SIGHT = """(node) => {
+    const r = node.getBoundingClientRect();
+    const v = node.closest('#cl-graph').getBoundingClientRect();
+    return r.left >= v.left - 0.5 && r.right <= v.right + 0.5
+        && r.top >= v.top - 0.5 && r.bottom <= v.bottom + 0.5
+        && r.left >= 0 && r.right <= window.innerWidth
+        && r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+
+
+def _in_sight(page: Page, unique_key: str) -> bool:
+    return page.eval_on_selector(f"#cl-graph .dag-node[data-id='{unique_key}']", IN_SIGHT)
+
+
+def _outside(page: Page) -> list[str]:
+    """Nodes of the graph that stay out of sight when the graph is scrolled to them."""
     return page.evaluate(
-        """(selector) => {
-            const box = document.querySelector(selector);
-            const view = box.getBoundingClientRect();
+        f"""() => {{
+            const inSight = {IN_SIGHT};
             const out = [];
-            for (const node of box.querySelectorAll('.dag-node')) {
-                node.scrollIntoView({block: 'nearest', inline: 'nearest'});
-                const r = node.getBoundingClientRect(), v = box.getBoundingClientRect();
-                const inBox = r.left >= v.left - 0.5 && r.right <= v.right + 0.5
-                    && r.top >= v.top - 0.5 && r.bottom <= v.bottom + 0.5;
-                const inWindow = r.left >= 0 && r.right <= window.innerWidth
-                    && r.top >= 0 && r.bottom <= window.innerHeight;
-                if (!inBox || !inWindow) out.push(node.getAttribute('data-id'));
-            }
+            for (const node of document.querySelectorAll('#cl-graph .dag-node')) {{
+                node.scrollIntoView({{block: 'nearest', inline: 'nearest'}});
+                if (!inSight(node)) out.push(node.getAttribute('data-id'));
+            }}
             return out;
-        }""",
-        selector,
+        }}"""
     )
 
 
-def test_graph_fits_or_scrolls(built_days: dict) -> None:
+def test_graph_fits_or_scrolls(browser: Watched, built_days: dict) -> None:
     path = built_days["docs"].path
-    with chromium({"width": 1280, "height": 900}) as context:
-        browser = Watched(context)
-        page = browser.page
-        _open_on(browser, path, FCT)
-        page.click("button.cl-column[data-column='flight_id']")
-        nodes = page.locator("#cl-graph .dag-node")
-        drawn = {nodes.nth(i).get_attribute("data-id") for i in range(nodes.count())}
-        assert {f"{TRUSTED}|flight_id", f"{FCT}|flight_id"} <= drawn
-        # wider than the panel: it scrolls, and every node can be brought into sight
-        width = page.evaluate("document.querySelector('#cl-graph svg').getBoundingClientRect().width")
-        assert width > 1280
-        assert _outside(page, "#cl-graph") == []
-        browser.shot("column-lineage-scrolled")
-        # fitted: the whole graph at once, no scrolling
-        page.click("#cl-fit")
-        assert page.evaluate(
-            "(() => { const g = document.querySelector('#cl-graph');"
-            " return g.scrollWidth <= g.clientWidth; })()"
-        )
-        box = page.locator("#cl-graph").bounding_box()
-        assert box is not None
-        for i in range(nodes.count()):
-            node = nodes.nth(i).bounding_box()
-            assert node is not None
-            assert box["x"] <= node["x"] and node["x"] + node["width"] <= box["x"] + box["width"]
-        browser.shot("column-lineage-fitted")
-        assert browser.errors == []
+    page = browser.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _open_on(browser, path, FCT)
+    page.click("button.cl-column[data-column='flight_id']")
+    nodes = page.locator("#cl-graph .dag-node")
+    drawn = {nodes.nth(i).get_attribute("data-id") for i in range(nodes.count())}
+    assert {f"{TRUSTED}|flight_id", f"{FCT}|flight_id"} <= drawn
+    # wider than the window: it opens with the chosen column in sight, and it scrolls to
+    # every other node
+    width = page.evaluate("document.querySelector('#cl-graph svg').getBoundingClientRect().width")
+    assert width > 1280
+    assert _in_sight(page, f"{FCT}|flight_id")
+    assert _in_sight(page, f"{TRUSTED}|flight_id")
+    assert _outside(page) == []
+    browser.shot("column-lineage-scrolled")
+    # fitted: the whole graph at once, no scrolling
+    page.click("#cl-fit")
+    assert page.evaluate(
+        "(() => { const g = document.querySelector('#cl-graph');"
+        " return g.scrollWidth <= g.clientWidth; })()"
+    )
+    for i in range(nodes.count()):
+        assert _in_sight(page, nodes.nth(i).get_attribute("data-id") or "")
+    browser.shot("column-lineage-fitted")
+    assert browser.errors == []
 
 
 def test_impact_view_lists_downstream_columns_and_exposures(
-    built_days: dict, artefacts: tuple[dict, dict], traced: lineage.ColumnLineage
+    browser: Watched, built_days: dict, artefacts: tuple[dict, dict], traced: lineage.ColumnLineage
 ) -> None:
     manifest, _catalog = artefacts
     key = (FCT, "arrival_delay_minutes")
     expected = impact.downstream(traced, impact.compute(manifest, traced), key)
-    with chromium({"width": 1400, "height": 1000}) as context:
-        browser = Watched(context)
-        page = browser.page
-        _open_on(browser, built_days["docs"].path, FCT)
-        page.click("button.cl-column[data-column='arrival_delay_minutes']")
-        page.click("#cl-view-impact")
-        listed = page.eval_on_selector_all(
-            "#cl-impact-columns li[data-key]", "items => items.map(i => i.dataset.key)"
-        )
-        assert {tuple(k.split("|")) for k in listed} == expected.columns
-        assert "model.nycflights.mart_performance__days|average_arrival_delay_minutes" in listed
-        exposures = page.eval_on_selector_all(
-            "#cl-impact-exposure li[data-key]", "items => items.map(i => i.dataset.key)"
-        )
-        assert set(exposures) == {uid for uid in expected.consumers if uid.startswith("exposure.")}
-        assert DASHBOARD in exposures
-        drawn = page.locator("#cl-graph .dag-node").count()
-        assert drawn == 1 + len(expected.columns) + len(expected.consumers)
-        assert page.locator(f"#cl-graph .dag-node[data-id='{DASHBOARD}']").count() == 1
-        browser.shot("column-lineage-impact")
-        assert browser.external == []
-        assert browser.errors == []
+    page = browser.page
+    _open_on(browser, built_days["docs"].path, FCT)
+    page.click("button.cl-column[data-column='arrival_delay_minutes']")
+    page.click("#cl-view-impact")
+    listed = page.eval_on_selector_all(
+        "#cl-impact-columns li[data-key]", "items => items.map(i => i.dataset.key)"
+    )
+    assert {tuple(k.split("|")) for k in listed} == expected.columns
+    assert "model.nycflights.mart_performance__days|average_arrival_delay_minutes" in listed
+    exposures = page.eval_on_selector_all(
+        "#cl-impact-exposure li[data-key]", "items => items.map(i => i.dataset.key)"
+    )
+    assert set(exposures) == {uid for uid in expected.consumers if uid.startswith("exposure.")}
+    assert DASHBOARD in exposures
+    drawn = page.locator("#cl-graph .dag-node").count()
+    assert drawn == 1 + len(expected.columns) + len(expected.consumers)
+    assert page.locator(f"#cl-graph .dag-node[data-id='{DASHBOARD}']").count() == 1
+    assert _in_sight(page, f"{FCT}|arrival_delay_minutes")
+    assert _outside(page) == []
+    browser.shot("column-lineage-impact")
+    assert browser.external == []
+    assert browser.errors == []
 
 
 def test_impact_view_lists_metrics(
-    built_days: dict, semantic_manifest: dict, traced: lineage.ColumnLineage, tmp_path: Path
+    browser: Watched,
+    built_days: dict,
+    semantic_manifest: dict,
+    traced: lineage.ColumnLineage,
+    tmp_path: Path,
 ) -> None:
     # the docs page of built_days with the panel's data from the copy with the probe metrics
     static = (built_days["target_dir"] / "static_index.html").read_text()
     page_file = tmp_path / "docs.html"
     page_file.write_text(docs.render(static, docs.lineage_payload(semantic_manifest, traced)))
-    expected = impact.downstream(traced, impact.compute(semantic_manifest, traced), (FCT, "is_cancelled"))
-    with chromium({"width": 1400, "height": 1000}) as context:
-        browser = Watched(context)
-        page = browser.page
-        _open_on(browser, page_file, FCT)
-        page.click("button.cl-column[data-column='is_cancelled']")
-        page.click("#cl-view-impact")
-        for kind, part in (("metric.", "metric"), ("saved_query.", "saved-query")):
-            listed = page.eval_on_selector_all(
-                f"#cl-impact-{part} li[data-key]", "items => items.map(i => i.dataset.key)"
-            )
-            assert set(listed) == {uid for uid in expected.consumers if uid.startswith(kind)}
-        metrics = page.inner_text("#cl-impact-metric")
-        assert "Probe cancellation rate" in metrics and "Probe flights" not in metrics.split("\n")
-        assert "Probe dashboard" in page.inner_text("#cl-impact-exposure")
-        browser.shot("column-lineage-impact-metrics")
-        assert browser.errors == []
+    expected = impact.downstream(
+        traced, impact.compute(semantic_manifest, traced), (FCT, "is_cancelled")
+    )
+    page = browser.page
+    _open_on(browser, page_file, FCT)
+    page.click("button.cl-column[data-column='is_cancelled']")
+    page.click("#cl-view-impact")
+    for kind, part in (("metric.", "metric"), ("saved_query.", "saved-query")):
+        listed = page.eval_on_selector_all(
+            f"#cl-impact-{part} li[data-key]", "items => items.map(i => i.dataset.key)"
+        )
+        assert set(listed) == {uid for uid in expected.consumers if uid.startswith(kind)}
+    metrics = page.inner_text("#cl-impact-metric")
+    assert "Probe cancellation rate" in metrics and "Probe flights" not in metrics.split("\n")
+    assert "Probe dashboard" in page.inner_text("#cl-impact-exposure")
+    browser.shot("column-lineage-impact-metrics")
+    assert browser.errors == []

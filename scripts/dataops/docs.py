@@ -3,8 +3,9 @@
 ``dbt docs generate --static`` writes ``static_index.html`` with the manifest and
 catalog inlined. It is fixed for file:// (two attributes that made the browser
 request files that do not exist, see ``REPLACEMENTS``) and a column lineage
-panel (computed here with sqlglot, see ``lineage.py``) is inlined with its
-script and style. The result needs no server and makes no request.
+panel (computed here with sqlglot, see ``lineage.py``; what uses each column,
+the metrics, saved queries and exposures included, see ``impact.py``) is
+inlined with its script and style. The result needs no server and makes no request.
 """
 
 from __future__ import annotations

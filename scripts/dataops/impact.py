@@ -63,13 +63,17 @@ class _Semantic:
     measures: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
 
 
-def _expr_columns(expr: str | None, name: str, columns: list[str]) -> set[str]:
-    """The model columns a semantic element's SQL expression reads."""
+def _expr_columns(expr: object, name: str, columns: list[str]) -> set[str]:
+    """The model columns a semantic element's SQL expression reads (``expr: 1`` none)."""
     known = set(columns)
-    if not expr:
+    if expr is None or not str(expr).strip():
         return {name.lower()} & known
+    expr = str(expr)
     try:
-        found = {column.name.lower() for column in sqlglot.parse_one(expr, dialect=DIALECT).find_all(exp.Column)}
+        found = {
+            column.name.lower()
+            for column in sqlglot.parse_one(expr, dialect=DIALECT).find_all(exp.Column)
+        }
     except SqlglotError:
         found = {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)}
     return found & known
@@ -144,13 +148,15 @@ def compute(manifest: dict, traced: ColumnLineage) -> Impact:
     measure_models: dict[str, set[str]] = {}
     for uid, metric in manifest.get("metrics", {}).items():
         result.consumers[uid] = _consumer(metric, "metric")
-        inputs = [p for p in metric.get("depends_on", {}).get("nodes", []) if p in metric_ids.values()]
+        inputs = [
+            p for p in metric.get("depends_on", {}).get("nodes", []) if p in metric_ids.values()
+        ]
         for parent in inputs:
             result.feeds[parent].add(uid)
         type_params = metric.get("type_params") or {}
         measures = [m["name"] for m in type_params.get("input_measures") or []]
         measures += [(type_params.get("measure") or {}).get("name")]
-        models = set()
+        models: set[str] = set()
         for measure in filter(None, measures):
             if measure not in semantic.measures:
                 continue
@@ -165,7 +171,7 @@ def compute(manifest: dict, traced: ColumnLineage) -> Impact:
     for uid, saved in manifest.get("saved_queries", {}).items():
         result.consumers[uid] = _consumer(saved, "saved_query")
         params = saved.get("query_params") or {}
-        models: set[str] = set()
+        models = set()
         for name in params.get("metrics", []):
             if name in metric_ids:
                 result.feeds[metric_ids[name]].add(uid)
