@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dataops import coverage, report, report_coverage
+from dataops import coverage, report
 from test_browser import Watched, chromium
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +103,8 @@ def test_make_test_floors_match_todays_coverage(built_days: dict, tmp_path: Path
 
 
 def test_report_without_a_catalog_says_what_to_run(built_days: dict, tmp_path: Path) -> None:
+    from dataops import report_coverage
+
     shutil.copyfile(built_days["target_dir"] / "manifest.json", tmp_path / "manifest.json")
     figures = report_coverage.collect(tmp_path / "manifest.json")
     assert figures == {
