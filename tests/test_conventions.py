@@ -106,6 +106,18 @@ def test_compliant_nodes_pass(fixture_violations: list) -> None:
     assert {(v.rule, v.node) for v in fixture_violations} == EXPECTED
 
 
+def test_a_python_mart_declares_its_types_instead_of_a_contract(
+    fixture_violations: list[Violation],
+) -> None:
+    """dbt enforces contracts on SQL models only: a Python mart is held to typed columns."""
+
+    def rules_of(name: str) -> set[str]:
+        return {v.rule for v in fixture_violations if v.node == NODE + name}
+
+    assert rules_of("ml_orders") == {"check_model_columns_have_types"}
+    assert rules_of("ml_orders_typed") == set()
+
+
 def test_each_violation_says_what_to_do(fixture_violations: list[Violation]) -> None:
     """A dbt-bouncer failure starts with its check's description in dbt-bouncer.yml."""
     described: dict[str, set[str]] = {}
