@@ -19,6 +19,7 @@ from dataops.conventions import (
     check_project,
     load_config,
 )
+from dataops.errors import DataOpsError
 from dataops.project import Project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "conventions_project"
@@ -137,6 +138,16 @@ def test_cli_prints_each_violation_and_fails(
     printed = captured.out.splitlines()
     assert printed == [str(violation) for violation in fixture_violations]
     assert f"{len(EXPECTED)} convention violations" in captured.err
+
+
+def test_a_broken_configuration_is_a_clear_error(fixture_manifest: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataOpsError, match="no dbt-bouncer configuration"):
+        check_manifest(fixture_manifest, tmp_path / BOUNCER_CONFIG)
+    broken = tmp_path / BOUNCER_CONFIG
+    broken.write_text("manifest_checks:\n  - name: check_model_nmaes\n", encoding="utf-8")
+    with pytest.raises(DataOpsError, match="dbt-bouncer failed") as raised:
+        check_manifest(fixture_manifest, broken)
+    assert "check_model_nmaes" in str(raised.value)
 
 
 def test_the_project_follows_its_conventions(project_env: Project, tmp_path: Path) -> None:
