@@ -4,8 +4,10 @@
 ``dbt-bouncer.yml`` at the project's root: the zones (folder = schema = name
 prefix, see README, "Zones"), the direction of the lineage, sources read only
 in landing, no hard-coded relations and no ``-- depends_on`` comments,
-contracts and typed columns on the public marts, descriptions, source freshness
-and unused sources. Each of its checks there carries what to do when it fails.
+contracts and typed columns on the public marts, one YAML per model beside it,
+descriptions (models, columns, snapshots, sources, seeds, macros and their
+arguments, exposures), source freshness and unused sources. Each of its checks
+there carries what to do when it fails: its description starts the message.
 
 The rules dbt-bouncer cannot express stay here, each with the reason:
 
