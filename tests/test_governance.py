@@ -250,11 +250,9 @@ def test_daily_freshness_measures_every_source_but_the_ingestion_log(parsed: dic
     expected = {source["unique_id"] for source in sources if source["source_name"] != "ingestion"}
     assert expected and len(expected) < len(parsed["json"]["sources"])
     args = ["ls", "--selector", "daily_freshness", "--resource-type", "source"]
-    target = parsed["base"] / "target"
-    result = dbtRunner(manifest=parsed["manifest"]).invoke(
-        [*args, "--output", "json", "--output-keys", "unique_id"]
-        + dbt_args(parsed["project"], target)
-    )
+    args += ["--output", "json", "--output-keys", "unique_id"]
+    args += dbt_args(parsed["project"], parsed["base"] / "target")
+    result = dbtRunner(manifest=parsed["manifest"]).invoke(args)
     assert result.success, result.exception
     assert {json.loads(line)["unique_id"] for line in result.result} == expected
 

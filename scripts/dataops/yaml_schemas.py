@@ -94,7 +94,8 @@ def check(kind: str, files: Sequence[Path]) -> int:
     with tempfile.TemporaryDirectory(prefix="dbt-jsonschema-") as folder:
         schemafile = Path(folder) / f"dbt_{kind}.json"
         schemafile.write_text(json.dumps(with_jinja_expressions(dbt_schema(kind))), "utf-8")
-        command = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schemafile), *map(str, files)]
+        checker = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schemafile)]
+        command = [*checker, *map(str, files)]
         return subprocess.run(command, check=False).returncode
 
 
