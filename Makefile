@@ -48,9 +48,10 @@ lint: install
 system-packages:
 	scripts/install-system-packages
 
-# Two workers, each test file whole on one of them (its module fixtures built once).
+# Two workers, each test file whole on one of them (its module fixtures built once), the
+# longest files first (tests/conftest.py: LONGEST_FIRST).
 pytest: install-spark system-packages
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.
 # The build runs with DuckDB capped at 150 MB, well under what the year's joins and sorts
