@@ -264,10 +264,10 @@ def test_a_metric_defined_wrong_differs_from_the_mart(semantic_layer: SemanticLa
 def test_dashboard_exposure_depends_on_the_metrics_and_the_marts(built_days: dict) -> None:
     manifest = json.loads((built_days["target_dir"] / "manifest.json").read_text())
     exposure = manifest["exposures"]["exposure.nycflights.on_time_performance_dashboard"]
+    saved_queries = {node["name"]: node for node in manifest["saved_queries"].values()}
+    assert set(saved_queries) == set(GRAINS)
     saved = {
-        metric
-        for node in manifest["saved_queries"].values()
-        for metric in node["query_params"]["metrics"]
+        metric for query in saved_queries.values() for metric in query["query_params"]["metrics"]
     }
     assert set(exposure["depends_on"]["nodes"]) == {
         *(f"model.nycflights.{mart}" for mart, _ in GRAINS.values()),
