@@ -1,24 +1,38 @@
-{#- A test's stored failing rows as JSON: masked sample, anomaly details. -#}
-{% macro observability_stored_rows(relation_name, columns, masked_columns) -%}
-    {%- set replaced = [] -%}
-    {%- for column_name in columns if column_name | lower in masked_columns -%}
-        {%- do replaced.append("'***' as \"" ~ column_name ~ "\"") -%}
+{#- A failed test's stored rows as JSON: masked sample, anomaly details. -#}
+{% macro observability_stored_rows(result, model_id) -%}
+    {%- set node, none_stored = result.node, {'sample': 'null', 'details': 'null'} -%}
+    {%- if not (result.failures and node.relation_name
+        and (result.status | string).lower() in ('fail', 'warn')) -%}
+        {{ return(none_stored) }}
+    {%- endif -%}
+    {#- run_query opens no transaction (the hook's inserts stay committed) -#}
+    {%- set columns = run_query(
+        'select column_name from information_schema.columns where'
+        ~ ' table_schema = ' ~ observability_literal(node.schema)
+        ~ ' and table_name = ' ~ observability_literal(node.alias)
+        ~ ' order by ordinal_position'
+    ).columns[0].values() | list -%}
+    {#- masked: the var's columns and those the tested model marks -#}
+    {%- set masked = var('observability_masked_columns', []) | map('lower')
+        | list -%}
+    {%- for column in ((graph.nodes.get(model_id) or {}).get('columns')
+        or {}).values() if (column.meta.observability or {}).mask -%}
+        {%- do masked.append(column.name | lower) -%}
     {%- endfor -%}
-    {%- set anomaly_columns = [
+    {%- set is_anomaly = columns | map('lower') | select('in', [
         'metric', 'period', 'expected_lower', 'expected_upper', 'actual',
         'is_anomalous',
-    ] -%}
-    {%- set is_anomaly = anomaly_columns
-        | reject('in', columns | map('lower') | list) | list | length == 0 -%}
+    ]) | list | length == 6 -%}
     {%- set sample -%}
         (
             select cast(to_json(list(sampled)) as varchar)
             from (
                 select *
-                {%- if replaced %}
-                    replace ({{ replaced | join(', ') }})
-                {%- endif %}
-                from {{ relation_name }}
+                {%- for column in columns if column | lower in masked %}
+                    {{ 'replace (' if loop.first }}'***' as "{{ column }}"
+                    {{- ',' if not loop.last else ')' }}
+                {%- endfor %}
+                from {{ node.relation_name }}
                 {%- if is_anomaly %}
                     where is_anomalous
                     order by period
@@ -39,14 +53,14 @@
                     row_number() over (
                         partition by metric order by period desc
                     ) as recency
-                from {{ relation_name }}
+                from {{ node.relation_name }}
             ) as stored
             where
                 is_anomalous
                 or recency <= {{ var('observability_anomaly_periods', 30) }}
         )
     {%- endset -%}
-    {{ return({
+    {{ return(none_stored if not columns else {
         'sample': sample, 'details': details if is_anomaly else 'null'
     }) }}
 {%- endmacro %}

@@ -62,3 +62,46 @@ def test_the_floor_loads_the_seeds_its_models_read(tmp_path: Path) -> None:
     finally:
         con.close()
     assert first is not None and isinstance(first[0], date)
+
+
+def test_the_floor_leaves_out_python_models(tmp_path: Path) -> None:
+    """A Python model (the scoring) in dbt's build order is not replayed as SQL."""
+    python_id = "model.nycflights.ml_delay_predictions"
+    model_id = "model.nycflights.holiday_count"
+    manifest = {
+        "nodes": {
+            python_id: {
+                "resource_type": "model",
+                "language": "python",
+                "schema": "marts",
+                "alias": "ml_delay_predictions",
+                "name": "ml_delay_predictions",
+                "config": {"materialized": "incremental"},
+                "compiled_code": (ROOT / "models/marts/ml/ml_delay_predictions.py").read_text(
+                    encoding="utf-8"
+                ),
+            },
+            model_id: {
+                "resource_type": "model",
+                "language": "sql",
+                "schema": "marts",
+                "alias": "holiday_count",
+                "name": "holiday_count",
+                "config": {"materialized": "table"},
+                "compiled_code": "select 2 as holidays",
+            },
+        }
+    }
+    results = {"results": [{"unique_id": python_id}, {"unique_id": model_id}]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    warehouse = tmp_path / "floor.duckdb"
+    run_floor(tmp_path, warehouse, {"threads": "1"})
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert tables == [("holiday_count",)]

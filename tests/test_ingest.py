@@ -19,6 +19,7 @@ import pytest
 
 import dataops.files
 import dataops.ingest
+import dataops.landing
 from dataops.cli import main
 from dataops.errors import DataOpsError
 from dataops.ingest import IngestSummary, ingest
@@ -538,14 +539,14 @@ def test_crash_after_rename_before_logging_is_finished_next_run(
     _stock(project_env, fed_inbox, "flights")
     first = project_env.inbox_dir / "flights" / "flights_2013-01-01.csv"
     sha = hashlib.sha256(first.read_bytes()).hexdigest()
-    real_copy = dataops.ingest.copy_atomic
+    real_copy = dataops.landing.copy_atomic
 
     def copy_then_crash(source: Path, target: Path) -> None:
         real_copy(source, target)
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(dataops.ingest, "copy_atomic", copy_then_crash)
+        patch.setattr(dataops.landing, "copy_atomic", copy_then_crash)
         with pytest.raises(KeyboardInterrupt):
             ingest(project_env)
 

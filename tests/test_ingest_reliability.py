@@ -386,13 +386,14 @@ def test_a_second_ingest_on_the_same_data_folder_is_refused(
 
 KILLED_AFTER = textwrap.dedent(
     """
-    import os, signal, sys
-    import dataops.ingest
+    import importlib, os, signal, sys
     from dataops.ingest import ingest
     from dataops.project import Project
 
     step, name = sys.argv[1], sys.argv[2]
-    real = getattr(dataops.ingest, step)
+    module_name, _, step = step.rpartition(".")
+    module = importlib.import_module(module_name)
+    real = getattr(module, step)
 
     def then_die(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -400,7 +401,7 @@ KILLED_AFTER = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    setattr(dataops.ingest, step, then_die)
+    setattr(module, step, then_die)
     ingest(Project.discover(), settle_seconds=0)
     """
 )
@@ -423,7 +424,7 @@ def test_killed_after_logging_a_file_the_next_run_finishes_it(
     _stock(project_env, fed_inbox, "flights")
     sha = _sha((fed_inbox / "flights" / FLIGHTS).read_bytes())
 
-    _killed_after("record", FLIGHTS)
+    _killed_after("dataops.ingest.record", FLIGHTS)
 
     [row] = [row for row in _log(project_env) if row["original_name"] == FLIGHTS]
     assert row["status"] == "landed"
@@ -449,7 +450,7 @@ def test_killed_after_logging_a_rejected_file_the_next_run_moves_it_aside(
     data = (fed_inbox / "flights" / FLIGHTS).read_bytes()[:5000]
     broken.write_bytes(data)
 
-    _killed_after("record", broken.name)
+    _killed_after("dataops.ingest.record", broken.name)
 
     [row] = _log(project_env)
     assert row["status"] == "rejected"
@@ -468,7 +469,7 @@ def test_killed_after_the_copy_before_logging_the_file_lands_once(
 ) -> None:
     _stock(project_env, fed_inbox, "flights")
 
-    _killed_after("copy_atomic", FLIGHTS)
+    _killed_after("dataops.landing.copy_atomic", FLIGHTS)
 
     assert [row["original_name"] for row in _log(project_env)] == ["flights_2013-01-01.csv"]
 

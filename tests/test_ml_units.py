@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from dataops.conventions import check_manifest
 from dataops.errors import DataOpsError
 from dataops.ml import drift, fairness, features, gate, settings
 
@@ -176,43 +175,6 @@ def test_settings_overrides_are_checked() -> None:
         settings.load(ROOT, {"ml_gate_min_roc_auc": 1.5})
     with pytest.raises(DataOpsError, match="must be a mapping"):
         settings.parse_overrides("[1, 2]")
-
-
-def _manifest(columns: dict[str, dict]) -> dict:
-    node = {
-        "unique_id": "model.nycflights.ml_scores",
-        "resource_type": "model",
-        "package_name": "nycflights",
-        "name": "ml_scores",
-        "schema": "marts",
-        "language": "python",
-        "original_file_path": "models/marts/ml/ml_scores.py",
-        "raw_code": "def model(dbt, session):\n    return dbt.ref('fct_flights')\n",
-        "description": "One row per flight scored.",
-        "config": {"contract": {"enforced": False}, "materialized": "table"},
-        "columns": columns,
-        "depends_on": {"nodes": []},
-        "refs": [],
-        "sources": [],
-        "fqn": ["nycflights", "marts", "ml", "ml_scores"],
-    }
-    return {
-        "metadata": {"project_name": "nycflights"},
-        "nodes": {node["unique_id"]: node},
-        "sources": {},
-        "exposures": {},
-        "parent_map": {node["unique_id"]: []},
-        "child_map": {node["unique_id"]: []},
-    }
-
-
-def test_a_python_mart_declares_its_types_instead_of_a_contract() -> None:
-    typed = {"flight_id": {"name": "flight_id", "description": "Key.", "data_type": "varchar"}}
-    untyped = {"flight_id": {"name": "flight_id", "description": "Key."}}
-    rules = {violation.rule for violation in check_manifest(_manifest(typed))}
-    assert "public-model-contract" not in rules
-    refused = [v for v in check_manifest(_manifest(untyped)) if v.rule == "public-model-contract"]
-    assert len(refused) == 1 and "untyped: flight_id" in refused[0].message
 
 
 def test_the_cli_runs_as_a_module_as_the_benchmarks_start_it() -> None:

@@ -36,7 +36,9 @@ def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> No
 
     Views and tables are created with ``create or replace``; a seed is its CSV file
     read by DuckDB; a snapshot's first run is its select with the SCD2 columns added;
-    an incremental model's first run is its select. Tests are not run.
+    an incremental model's first run is its select. Tests are not run, nor the Python
+    models (the scoring and the model monitoring): their code is not SQL; no SQL model
+    reads them.
     """
     manifest = json.loads((target_dir / "manifest.json").read_text(encoding="utf-8"))
     results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
@@ -45,6 +47,8 @@ def run_floor(target_dir: Path, warehouse: Path, settings: dict[str, str]) -> No
         for result in results["results"]:
             node = manifest["nodes"].get(result["unique_id"])
             if node is None or node["resource_type"] not in ("model", "snapshot", "seed"):
+                continue
+            if node.get("language") == "python":
                 continue
             relation = f"{node['schema']}.{node['alias'] or node['name']}"
             con.execute(f"create schema if not exists {node['schema']}")

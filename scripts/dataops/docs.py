@@ -3,8 +3,9 @@
 ``dbt docs generate --static`` writes ``static_index.html`` with the manifest and
 catalog inlined. It is fixed for file:// (two attributes that made the browser
 request files that do not exist, see ``REPLACEMENTS``) and a column lineage
-panel (computed here with sqlglot, see ``lineage.py``) is inlined with its
-script and style. The result needs no server and makes no request.
+panel (computed here with sqlglot, see ``lineage.py``; what uses each column,
+the metrics, saved queries and exposures included, see ``impact.py``) is
+inlined with its script and style. The result needs no server and makes no request.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataops import coverage, lineage
+from dataops import coverage, impact, lineage
 from dataops.build import run_dbt
 from dataops.errors import DataOpsError
 from dataops.files import write_atomic
@@ -63,7 +64,8 @@ def _zone(node: dict) -> str:
 
 
 def lineage_payload(manifest: dict, traced: lineage.ColumnLineage) -> dict:
-    """What the column lineage panel reads: relations, columns and direct upstream columns."""
+    """What the column lineage panel reads: relations, columns, direct upstream columns, and
+    the metrics, saved queries and exposures that use each column (``impact.py``)."""
     relations = {}
     for unique_id in traced.columns:
         node = manifest["nodes"].get(unique_id) or manifest["sources"][unique_id]
@@ -76,11 +78,15 @@ def lineage_payload(manifest: dict, traced: lineage.ColumnLineage) -> dict:
         for (uid, column), parents in traced.upstream.items()
         if parents
     }
+    used = impact.compute(manifest, traced)
     return {
         "relations": relations,
         "columns": traced.columns,
         "upstream": upstream,
         "unparsed": traced.unparsed,
+        "consumers": used.consumers,
+        "uses": {f"{uid}|{column}": sorted(ids) for (uid, column), ids in used.uses.items() if ids},
+        "feeds": {uid: sorted(ids) for uid, ids in used.feeds.items() if ids},
     }
 
 

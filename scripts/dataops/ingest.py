@@ -24,15 +24,16 @@ the file is unchanged since it was read; the next run finishes a claimed file
 from what the log says, and logs a landed copy that is complete but unlogged.
 An error of the disk (full, read-only) stops the run with one line naming the
 file; the next run, once space is freed, carries on.
+
+The checks of a file are ``dataops.file_checks``, the log ``dataops.ingestion_log``, the
+file operations of landing and rejecting ``dataops.landing``; this module runs them in order.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,9 +43,10 @@ from pathlib import Path
 import duckdb
 
 from dataops import inbox as inbox_module
+from dataops import landing
 from dataops.errors import DataOpsError
 from dataops.file_checks import check_file, excerpt
-from dataops.files import copy_atomic, exclusive_lock, sha256_of, write_atomic
+from dataops.files import exclusive_lock, sha256_of
 from dataops.inbox import Entry, Waiting
 from dataops.ingestion_log import (
     DUPLICATE,
@@ -119,95 +121,12 @@ class IngestSummary:
         return [outcome for outcome in self.files if outcome.status == REJECTED]
 
 
-class _ChangedWhileRead(Exception):
-    """The inbox file changed while ingest read it: it is put back for the next run."""
-
-
-def _remove_stale_temp_files(folder: Path) -> None:
-    """Remove temporary files an interrupted copy left; the ingest lock makes this safe."""
-    if not folder.is_dir():
-        return
-    for temp in folder.glob(".*.tmp"):
-        log.info("removing %s, left by an interrupted ingest", temp)
-        temp.unlink(missing_ok=True)
-
-
 def _relative(project: Project, path: Path) -> str:
     return path.relative_to(project.data_dir).as_posix()
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _land(path: Path, target: Path, sha: str) -> bool:
-    """Put the bytes of ``path`` at ``target``, complete and read-only; True if copied now."""
-    if target.exists() and sha256_of(target) == sha:
-        log.info("%s is already complete (interrupted run): logging it", target)
-        target.chmod(0o444)
-        return False
-    copy_atomic(path, target)
-    if sha256_of(target) != sha:
-        target.unlink(missing_ok=True)
-        raise _ChangedWhileRead
-    target.chmod(0o444)
-    return True
-
-
-def _restore(path: Path, landed: Path, sha: str) -> str | None:
-    """Put back a landed copy that is missing or changed from a re-sent file of the same bytes.
-
-    Returns what was wrong with the copy (``missing``, ``changed``), or None when it was intact.
-    """
-    if landed.exists() and sha256_of(landed) == sha:
-        return None
-    problem = "changed" if landed.exists() else "missing"
-    _land(path, landed, sha)
-    log.warning("%s was %s: restored from the re-sent file", landed, problem)
-    return problem
-
-
-def _rejected_target(project: Project, entry: Entry, at: datetime) -> Path:
-    folder = project.rejected_dir / entry.source
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = at.strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{stamp}__{entry.name}"
-    attempt = 0
-    while os.path.lexists(target) or target.with_name(target.name + ".reason.txt").exists():
-        attempt += 1
-        target = folder / f"{stamp}-{attempt}__{entry.name}"
-    return target
-
-
-def _write_reason(project: Project, entry: Entry, target: Path, reason: str, at: datetime) -> None:
-    write_atomic(
-        target.with_name(target.name + ".reason.txt"),
-        (
-            f"file: {entry.name}\n"
-            f"source: {entry.source}\n"
-            f"received at: {at.isoformat()} UTC\n"
-            f"reason: {reason}\n"
-            f"what to do: fix the file and drop it into {project.inbox_dir / entry.source} "
-            "again (a regular file, UTF-8 name), then run `dataops ingest`\n"
-        ).encode(),
-    )
-
-
-def _move_aside(entry: Entry, target: Path) -> None:
-    """Move a claimed entry to its rejected place; a link or pipe is renamed, never opened."""
-    if entry.kind == inbox_module.FILE:
-        shutil.move(entry.path, target)
-    else:
-        os.rename(entry.path, target)
-    with contextlib.suppress(OSError):
-        entry.path.parent.rmdir()
-
-
-def _not_a_file(entry: Entry) -> str:
-    return (
-        f"{excerpt(entry.name)} is a {entry.kind}, not a regular file: ingest takes regular "
-        "files inside the inbox only and never follows a link (put the file itself there)"
-    )
 
 
 @dataclass
@@ -245,8 +164,8 @@ class _Run:
         digest: tuple[str | None, int | None],
         reason: str,
     ) -> FileOutcome:
-        target = _rejected_target(self.project, entry, received_at)
-        _write_reason(self.project, entry, target, reason, received_at)
+        target = landing.rejected_target(self.project, entry, received_at)
+        landing.write_reason(self.project, entry, target, reason, received_at)
         result = self.outcome(
             entry,
             file_id,
@@ -258,7 +177,7 @@ class _Run:
             _relative(self.project, target),
         )
         record(self.con, result)
-        _move_aside(entry, target)
+        landing.move_aside(entry, target)
         log.debug("rejected %s: %s", entry.shown, reason)
         return result
 
@@ -272,10 +191,12 @@ class _Run:
         try:
             if entry.kind != inbox_module.FILE:
                 recorded = True
-                return self.reject(entry, file_id, received_at, (None, None), _not_a_file(entry))
+                return self.reject(
+                    entry, file_id, received_at, (None, None), landing.not_a_file(entry)
+                )
             before = os.lstat(entry.path)
             if inbox_module.changed_since(entry.path, entry.stat):
-                raise _ChangedWhileRead
+                raise landing.ChangedWhileRead
             digest = (sha256_of(entry.path), before.st_size)
             sha = digest[0]
             feed = self.feeds[entry.source]
@@ -288,14 +209,14 @@ class _Run:
             problem = entry.name_problem or (check.problem if check else None)
             if problem:
                 if inbox_module.changed_since(entry.path, before):
-                    raise _ChangedWhileRead
+                    raise landing.ChangedWhileRead
                 recorded = True
                 return self.reject(entry, file_id, received_at, digest, problem)
             if earlier is not None:
                 reason = (
                     f"same bytes as {earlier.original_name}, landed at {earlier.received_at} UTC"
                 )
-                if restored := _restore(
+                if restored := landing.restore(
                     entry.path, self.project.data_dir / earlier.landed_path, sha
                 ):
                     reason += f"; its landed copy was {restored} and is restored from this file"
@@ -311,7 +232,7 @@ class _Run:
                 )
             else:
                 target = self.project.landing_dir / entry.source / f"{sha}.{feed.extension}"
-                if _land(entry.path, target, sha):
+                if landing.land(entry.path, target, sha):
                     created = target
                 rows = check.rows if check else None
                 result = self.outcome(
@@ -325,7 +246,7 @@ class _Run:
                     _relative(self.project, target),
                 )
             if inbox_module.changed_since(entry.path, before):
-                raise _ChangedWhileRead
+                raise landing.ChangedWhileRead
             record(self.con, result)
             recorded = True
             if result.status == LANDED:
@@ -351,7 +272,7 @@ def _finish_claims(run: _Run, entries: list[Entry]) -> list[Entry]:
             pending.append(entry)
             continue
         if row.status == REJECTED and not os.path.lexists(run.project.data_dir / row.landed_path):
-            _move_aside(entry, run.project.data_dir / row.landed_path)
+            landing.move_aside(entry, run.project.data_dir / row.landed_path)
         else:
             inbox_module.release(entry)
         log.info("%s: finished what an interrupted ingest logged (%s)", entry.shown, row.status)
@@ -419,7 +340,7 @@ def ingest(
         with open_log(warehouse) as con, duckdb.connect() as scratch:
             run = _Run(project, con, scratch, feeds, landed_files(con), clock)
             for source in sorted(feeds):
-                _remove_stale_temp_files(project.landing_dir / source)
+                landing.remove_stale_temp_files(project.landing_dir / source)
             entries = _finish_claims(run, inbox_module.list_entries(project.inbox_dir, feeds))
             ready, waiting = inbox_module.ready_files(entries, settle)
             for left in waiting:
@@ -429,7 +350,7 @@ def ingest(
             for done, entry in enumerate(ready, start=1):
                 try:
                     summary.add(run.take(entry))
-                except _ChangedWhileRead:
+                except landing.ChangedWhileRead:
                     summary.wait(
                         Waiting(entry, "it changed while ingest read it: left for the next run")
                     )

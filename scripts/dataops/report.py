@@ -7,7 +7,8 @@ inside the pinned ``plotly`` wheel) inlined, so the file opens from disk and
 makes no request. The lineage page also reads dbt's ``manifest.json`` for the
 dependencies between nodes (the observability tables record runs, not the
 graph); the Models page also reads the MLflow store beside the warehouse
-(``dataops.ml.report_data``).
+(``dataops.ml.report_data``); the dashboard's coverage, the catalog beside the
+manifest (``dataops.report_coverage``, by dbt-coverage).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from dataops import report_coverage
 from dataops.docs import asset, inline_script, json_script
 from dataops.errors import DataOpsError
 from dataops.files import write_atomic
@@ -385,6 +387,7 @@ def generate(warehouse: Path, manifest_path: Path | None, output: Path) -> Repor
     else:
         log.warning("no manifest at %s: the lineage page stays empty", manifest_path)
     payload = collect(warehouse, manifest)
+    payload["coverage"] = report_coverage.collect(manifest_path)
     html = render(payload).encode("utf-8")
     write_atomic(output, html)
     return ReportOutcome(

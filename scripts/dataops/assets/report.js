@@ -132,6 +132,7 @@
           rows, before === null || rows === null ? "" : (rows - before >= 0 ? "+" : "") + fmt(rows - before), seconds(n.seconds)];
       });
     table($("tables-health"), ["zone", "table", "latest run", "tests", "tests (count)", "rows", "since previous run", "duration"], health);
+    coverage();
     table($("schema-changes"), ["run", "node", "change", "column", "previous type", "type", "detected at"],
       R.schema_changes.slice(0, 200).map(function (c) {
         return [runLabel(c.run), c.node.split(".").pop(), c.change, c.column, c.previous_type, c.type, c.detected_at];
@@ -421,6 +422,27 @@
     table(metrics, ["metric", "model", "baseline"], names.map(function (n) {
       return [n.replace(/_/g, " "), num(v.metrics["validation_" + n]), num(v.metrics["baseline_validation_" + n])];
     }));
+  }
+
+  /* dbt-coverage's documentation and test coverage (R.coverage, from the docs' catalog) */
+  function share(covered, total) { return total ? (100 * covered / total).toFixed(1) + "%" : ""; }
+  function coverage() {
+    var C = R.coverage || { missing: "this report holds no coverage: write it with dataops report" };
+    var box = $("coverage-counters");
+    if (C.missing) { make("p", { "class": "empty" }, box, C.missing); return; }
+    [["columns described", C.docs], ["columns tested", C.tests]].forEach(function (c) {
+      var card = make("div", { "class": "card " + (c[1].covered === c[1].total ? "good" : ""), "data-counter": c[0] }, box);
+      make("div", { "class": "value" }, card, share(c[1].covered, c[1].total));
+      make("div", { "class": "label" }, card, c[0] + " (" + fmt(c[1].covered) + " of " + fmt(c[1].total) + ")");
+    });
+    var order = { model: 0, snapshot: 1, seed: 2, source: 3 };
+    var rows = C.tables.slice().sort(function (a, b) {
+      return (order[a.kind] - order[b.kind]) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    });
+    table($("coverage-table"), ["kind", "table", "columns", "described", "tested", "tests", "described (share)", "tested (share)"],
+      rows.map(function (t) {
+        return [t.kind, t.name, t.columns, t.described, t.tested, t.tests, share(t.described, t.columns), share(t.tested, t.columns)];
+      }));
   }
 
   var pages = { dashboard: dashboard, tests: tests, samples: samples, freshness: freshness,

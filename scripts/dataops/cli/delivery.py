@@ -25,23 +25,28 @@ from dataops.project import Project
     help="Check this manifest.json instead of parsing the project (dbt parse).",
 )
 def check(manifest: Path | None) -> None:
-    """Convention checks over dbt's manifest: zones, names, keys, freshness, contracts, docs."""
+    """Convention checks over dbt's manifest: dbt-bouncer (dbt-bouncer.yml), then the project's
+    own rules (keys, snapshot lineage, hooks)."""
     started = time.monotonic()
+    project = Project.discover()
+    config = project.root / conventions.BOUNCER_CONFIG
     if manifest is None:
-        violations = conventions.check_project(Project.discover())
+        violations = conventions.check_project(project)
     else:
-        violations = conventions.check_manifest(conventions.load_manifest(manifest))
+        violations = conventions.check_manifest(manifest, config)
     for violation in violations:
         click.echo(str(violation))
     if violations:
         rules = sorted({violation.rule for violation in violations})
         raise DataOpsError(
             f"{len(violations)} convention violations ({', '.join(rules)})",
-            "fix each node listed above; the rules are described in README, Conventions",
+            f"fix each node listed above as its message says; the rules: {config.name}"
+            " (dbt-bouncer) and scripts/dataops/conventions.py (README, Conventions)",
         )
+    checks = len(conventions.load_config(config)["manifest_checks"])
     click.echo(
-        f"conventions: {len(conventions.RULES)} rules, no violation"
-        f" ({time.monotonic() - started:.1f} s)"
+        f"conventions: {checks} dbt-bouncer checks and {len(conventions.PROJECT_RULES)} project"
+        f" rules, no violation ({time.monotonic() - started:.1f} s)"
     )
 
 
