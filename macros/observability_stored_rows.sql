@@ -1,6 +1,7 @@
 {#- A failed test's stored rows as JSON: masked sample, anomaly details. -#}
 {% macro observability_stored_rows(result, model_id) -%}
-    {%- set node, none_stored = result.node, {'sample': 'null', 'details': 'null'} -%}
+    {%- set node = result.node -%}
+    {%- set none_stored = {'sample': 'null', 'details': 'null'} -%}
     {%- if not (result.failures and node.relation_name
         and (result.status | string).lower() in ('fail', 'warn')) -%}
         {{ return(none_stored) }}

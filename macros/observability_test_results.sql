@@ -14,7 +14,8 @@
         {%- else -%}
             {%- set upstream = node.depends_on.nodes -%}
             {%- set kind, short_name = 'singular', node.name -%}
-            {%- set model_id = upstream[0] if upstream | length == 1 else none -%}
+            {%- set model_id = upstream[0] if upstream | length == 1
+                else none -%}
         {%- endif -%}
         {%- set stored = observability_stored_rows(result, model_id) %}
         {{ 'union all' if not loop.first }}

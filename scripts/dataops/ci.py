@@ -234,7 +234,7 @@ def run_ci(project: Project, artifacts_dir: Path | None = None) -> CiOutcome:
     remove_file(sandbox)
     sandbox.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    command = ["build", "--select", "state:modified+", "--defer", "--state", str(state)]
+    command = ["build", "--selector", "slim_ci", "--defer", "--state", str(state)]
     build = run_dbt(project, command, TARGET, artifacts_dir, env={VARIABLE: CI_SANDBOX})
     manifest_path = (artifacts_dir or project.root) / "target" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -1,8 +1,9 @@
 """The daily run: build only what the files received since the last run reach.
 
-dbt's own selection does it. ``dbt source freshness`` measures each data source's newest
-landed file (its ``loaded_at_query`` over the ingestion log) into ``target/sources.json``;
-``dbt build --select source_status:fresher+ --state <folder>`` then builds every source
+dbt's own selection does it, with the selectors of ``selectors.yml``. ``dbt source
+freshness --selector daily_freshness`` measures each data source's newest landed file (its
+``loaded_at_query`` over the ingestion log) into ``target/sources.json``; ``dbt build
+--selector daily --state <folder>`` (``source_status:fresher+``) then builds every source
 fresher than in the ``sources.json`` of the previous run kept in that folder, and all that
 is downstream of it. A new day of flights and weather builds those two chains, the marts
 and the dimensions that read the trusted flights; the reference registers, their snapshots
@@ -25,8 +26,10 @@ from dataops.project import Project
 
 log = logging.getLogger(__name__)
 
+# The selection ``dataops build --select`` recognises as the daily run; what it selects
+# is defined once, by the selector ``daily`` of selectors.yml.
 FRESHER = "source_status:fresher+"
-FRESHNESS = ["source", "freshness", "--exclude", "source:ingestion"]
+FRESHNESS = ["source", "freshness", "--selector", "daily_freshness"]
 
 
 def state_dir(warehouse_dir: Path, target: str) -> Path:
@@ -51,7 +54,7 @@ def fresher_build(
     current = (artifacts_dir or project.root) / "target" / "sources.json"
     command = ["build", *extra]
     if previous.is_file():
-        command += ["--select", FRESHER, "--state", str(state)]
+        command += ["--selector", "daily", "--state", str(state)]
     else:
         log.info("no freshness kept for target %s yet: building everything", target)
     outcome = run_dbt(project, command, target, artifacts_dir)
