@@ -17,13 +17,16 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from dataops import yaml_schemas
 from dataops.build import _release_duckdb, dbt_environment
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).parents[1]
 FLOAT_TOLERANCE = 1e-12
 
 # Saved query -> (its performance mart, MetricFlow's group-by column -> the mart's column).
@@ -273,3 +276,17 @@ def test_dashboard_exposure_depends_on_the_metrics_and_the_marts(built_days: dic
         *(f"model.nycflights.{mart}" for mart, _ in GRAINS.values()),
         *(f"metric.nycflights.{metric}" for metric in saved),
     }
+
+
+def test_the_semantic_yaml_passes_dbt_schema_and_a_misspelt_key_does_not(
+    tmp_path: Path,
+) -> None:
+    """The pre-commit schema check accepts the metrics as dbt-core 1.11 reads them
+    (with ``type_params``) and still refuses a key dbt does not know."""
+    semantic = sorted((ROOT / "models" / "marts" / "semantic").glob("*.yml"))
+    assert len(semantic) == 3
+    assert yaml_schemas.main(["resources", *map(str, semantic)]) == 0
+    flights = (ROOT / "models" / "marts" / "semantic" / "flights.yml").read_text("utf-8")
+    misspelt = tmp_path / "misspelt.yml"
+    misspelt.write_text(flights.replace("    label: Cancellation rate", "    lable: x"), "utf-8")
+    assert yaml_schemas.main(["resources", str(misspelt)]) == 1
