@@ -84,6 +84,24 @@ def with_jinja_expressions(schema: Any, wrap: bool = True) -> Any:
     return adapted
 
 
+def with_metric_type_params(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` where a metric may carry ``type_params``.
+
+    dbt-core 1.11 reads the semantic layer's metrics with their ``type_params``
+    (``measure``, ``numerator``, ``denominator``), the only form it parses; its
+    resources schema describes the later form without them, and dbt-core skips
+    ``type_params`` when it validates a file against it (``jsonschema_validate``).
+    ``dbt parse`` checks their content.
+    """
+    definitions = schema.get("definitions", {})
+    metric = definitions.get("MetricsProperties")
+    if metric is None:
+        return schema
+    properties = {**metric.get("properties", {}), "type_params": {"type": "object"}}
+    definitions = {**definitions, "MetricsProperties": {**metric, "properties": properties}}
+    return {**schema, "definitions": definitions}
+
+
 def check(kind: str, files: Sequence[Path]) -> int:
     """check-jsonschema over ``files`` with dbt's ``kind`` schema; its exit status."""
     if importlib.util.find_spec("check_jsonschema") is None:
@@ -93,7 +111,8 @@ def check(kind: str, files: Sequence[Path]) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="dbt-jsonschema-") as folder:
         schemafile = Path(folder) / f"dbt_{kind}.json"
-        schemafile.write_text(json.dumps(with_jinja_expressions(dbt_schema(kind))), "utf-8")
+        schema = with_metric_type_params(with_jinja_expressions(dbt_schema(kind)))
+        schemafile.write_text(json.dumps(schema), "utf-8")
         checker = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schemafile)]
         command = [*checker, *map(str, files)]
         return subprocess.run(command, check=False).returncode
