@@ -105,6 +105,26 @@ def built_days(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed])
         monkeypatch.undo()
 
 
+@pytest.fixture(scope="session")
+def artefacts(built_days: dict) -> tuple[dict, dict]:
+    """The manifest and the catalog of ``built_days`` (docs, lineage and coverage tests)."""
+    import json
+
+    target = built_days["target_dir"]
+    return (
+        json.loads((target / "manifest.json").read_text()),
+        json.loads((target / "catalog.json").read_text()),
+    )
+
+
+@pytest.fixture(scope="session")
+def traced(artefacts: tuple[dict, dict]):
+    """The column lineage of ``built_days`` (``dataops.lineage.compute``); read it only."""
+    from dataops import lineage
+
+    return lineage.compute(*artefacts)
+
+
 # The analysis backbone's fixture (tests/test_ml_backbone.py, tests/test_browser.py).
 
 

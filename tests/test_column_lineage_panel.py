@@ -109,20 +109,6 @@ exposures:
 """
 
 
-@pytest.fixture(scope="module")
-def artefacts(built_days: dict) -> tuple[dict, dict]:
-    target = built_days["target_dir"]
-    return (
-        json.loads((target / "manifest.json").read_text()),
-        json.loads((target / "catalog.json").read_text()),
-    )
-
-
-@pytest.fixture(scope="module")
-def traced(artefacts: tuple[dict, dict]) -> lineage.ColumnLineage:
-    return lineage.compute(*artefacts)
-
-
 def _with_time_spine(path: Path) -> None:
     """dim_dates as MetricFlow's time spine, unless the project declares it already."""
     document = yaml.safe_load(path.read_text())

@@ -30,15 +30,6 @@ def watched() -> Iterator[Watched]:
         yield Watched(context)
 
 
-@pytest.fixture(scope="module")
-def artefacts(built_days: dict) -> tuple[dict, dict]:
-    target = built_days["target_dir"]
-    return (
-        json.loads((target / "manifest.json").read_text()),
-        json.loads((target / "catalog.json").read_text()),
-    )
-
-
 def _dbt_coverage(artifacts_dir: Path, kind: str, output: Path, floor: float | None = None):
     """dbt-coverage's own command line, as make test runs it."""
     command = [

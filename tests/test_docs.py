@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 
@@ -15,20 +14,6 @@ pytestmark = pytest.mark.e2e
 FCT = "model.nycflights.fct_flights"
 FLIGHTS_FILES = "source.nycflights.flights.flights"
 WEATHER_FILES = "source.nycflights.weather.observations"
-
-
-@pytest.fixture(scope="module")
-def artefacts(built_days: dict) -> tuple[dict, dict]:
-    target = built_days["target_dir"]
-    return (
-        json.loads((target / "manifest.json").read_text()),
-        json.loads((target / "catalog.json").read_text()),
-    )
-
-
-@pytest.fixture(scope="module")
-def traced(artefacts: tuple[dict, dict]) -> lineage.ColumnLineage:
-    return lineage.compute(*artefacts)
 
 
 def test_every_model_and_snapshot_is_traced(
