@@ -71,11 +71,18 @@ def test_coverage_check_fires_on_a_missing_description(artefacts: tuple[dict, di
     changed["macros"]["macro.nycflights.hash_bucket"]["description"] = " "
     # a column the warehouse holds but the YAML does not declare
     del changed["nodes"]["model.nycflights.dim_dates"]["columns"]["is_weekend"]
+    # the semantic layer: a metric and a measure of the flights semantic model
+    changed["metrics"]["metric.nycflights.cancellation_rate"]["description"] = ""
+    flights = changed["semantic_models"]["semantic_model.nycflights.flights"]
+    cancelled = next(m for m in flights["measures"] if m["name"] == "cancelled_flights")
+    cancelled["description"] = None
     result = coverage.check(changed, catalog)
     assert result.missing == [
         "macro.nycflights.hash_bucket",
+        "metric.nycflights.cancellation_rate",
         "model.nycflights.dim_dates.is_weekend (in the warehouse)",
         f"{FCT}.airline_id",
+        "semantic_model.nycflights.flights.cancelled_flights",
     ]
     assert result.percent < 100
     with pytest.raises(DataOpsError, match="description coverage"):

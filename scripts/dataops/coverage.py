@@ -10,8 +10,9 @@ count, is counted here:
   (dbt-coverage counts columns only);
 - columns declared in the YAML that the warehouse does not hold (the docs list
   them all the same; dbt-coverage walks the catalog's columns);
-- singular data tests, exposures, and the project's own macros with their
-  arguments (none of them is in the catalog).
+- singular data tests, exposures, the semantic layer (semantic models with their
+  entities, dimensions and measures, metrics, saved queries), and the project's own
+  macros with their arguments (none of them is in the catalog).
 
 dbt's and the adapters' macros are not the project's and are left out.
 """
@@ -81,7 +82,8 @@ def _column_items(manifest: dict, catalog: dict) -> list[tuple[str, bool]]:
 
 def _project_items(manifest: dict, catalog: dict) -> list[tuple[str, bool]]:
     """What dbt-coverage does not count: the nodes themselves, declared columns the
-    warehouse does not hold, singular tests, exposures, macros and their arguments."""
+    warehouse does not hold, singular tests, exposures, the semantic layer, macros and
+    their arguments."""
     held = {
         unique_id: {name.lower() for name in table.get("columns", {})}
         for unique_id, table in {**catalog.get("sources", {}), **catalog["nodes"]}.items()
@@ -111,6 +113,15 @@ def _project_items(manifest: dict, catalog: dict) -> list[tuple[str, bool]]:
             node_and_columns(unique_id, source)
     for unique_id, exposure in manifest.get("exposures", {}).items():
         items.append((unique_id, not _blank(exposure.get("description"))))
+    for kind in ("metrics", "saved_queries"):
+        for unique_id, node in manifest.get(kind, {}).items():
+            items.append((unique_id, not _blank(node.get("description"))))
+    for unique_id, model in manifest.get("semantic_models", {}).items():
+        items.append((unique_id, not _blank(model.get("description"))))
+        for part in ("entities", "dimensions", "measures"):
+            for element in model.get(part) or []:
+                described = not _blank(element.get("description"))
+                items.append((f"{unique_id}.{element['name']}", described))
     for unique_id, macro in manifest["macros"].items():
         if macro.get("package_name") != PROJECT:
             continue
