@@ -18,7 +18,7 @@ FED_END = date(2013, 1, 3)
 # The test files that take longest (seconds of one worker, `pytest --junitxml` summed per
 # file), in that order. `make test` runs pytest-xdist with `--dist loadfile
 # --no-loadscope-reorder`: files are handed out in collection order, so these start first
-# and the short files fill in behind them (longest first, so the two workers end
+# and the short files fill in behind them (longest first, so the workers end
 # together). Re-measure when a file grows.
 LONGEST_FIRST = (
     "test_delivery.py",
