@@ -50,8 +50,9 @@ system-packages:
 
 # Three workers on the two cores, each test file whole on one of them (its module fixtures
 # built once), the longest files first (tests/conftest.py: LONGEST_FIRST). The tests wait on
-# child processes (dbt, Spark's JVM, chromium, dagster): with two workers the suite kept
-# 1.3 of the 2 cores busy on average; a third fills the waits.
+# child processes (dbt, Spark's JVM, chromium, dagster): with two workers a fresh-clone
+# `make test` used 1.3 of the 2 cores on average (CPU time over wall time); a third worker
+# fills the waits.
 PYTEST_WORKERS ?= 3
 pytest: install-spark system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
