@@ -48,12 +48,10 @@ lint: install
 system-packages:
 	scripts/install-system-packages
 
-# Three workers on the two cores, each test file whole on one of them (its module fixtures
-# built once), the longest files first (tests/conftest.py: LONGEST_FIRST). The tests wait on
-# child processes (dbt, Spark's JVM, chromium, dagster): with two workers a fresh-clone
-# `make test` used 1.3 of the 2 cores on average (CPU time over wall time); a third worker
-# fills the waits.
-PYTEST_WORKERS ?= 3
+# Two workers, each test file whole on one of them (its module fixtures built once), the
+# longest files first (tests/conftest.py: LONGEST_FIRST). A third worker on the two cores
+# gained 15 s of 17 min: the suite is bound by CPU.
+PYTEST_WORKERS ?= 2
 pytest: install-spark system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 

@@ -192,48 +192,6 @@ def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: d
     assert browser.errors == []
 
 
-@pytest.fixture(scope="module")
-def models_report(trained_weeks_store: dict) -> Path:
-    """The report of the warehouse a champion scored (trained_weeks), with its Models page."""
-    base = trained_weeks_store["base"]
-    output = base / "report-models.html"
-    warehouse = trained_weeks_store["warehouse"]
-    report.generate(warehouse, base / "scored" / "target" / "manifest.json", output)
-    return output
-
-
-def test_report_models_page(browser: Watched, models_report: Path) -> None:
-    page = browser.page
-    page.goto(models_report.as_uri())
-    models = page.evaluate("window.REPORT.models")
-    page.click("#tabs button[data-page=models]")
-    page.wait_for_selector("#chart-model-daily .main-svg")
-    champion = models["champion"]
-    assert champion is not None
-    assert page.inner_text("[data-counter='champion'] .value") == f"v{champion}"
-    assert page.locator("#model-versions tbody tr").count() == len(models["versions"]) >= 2
-    for chart in ("daily", "rates", "drift", "fairness-airline", "fairness-origin", "importance"):
-        assert page.locator(f"#chart-model-{chart} .main-svg").count() >= 1, chart
-    # the day 30 F warmer is listed among the drifted days, after the training window
-    flags = page.inner_text("#model-drift-flags")
-    assert "2013-01-16" in flags and "origin_temperature_fahrenheit" in flags
-    assert int(page.inner_text("[data-counter='days with drift'] .value")) >= 1
-    days = [day for day in models["daily"] if not day["in_training_window"]]
-    assert int(page.inner_text("[data-counter='days monitored after training'] .value")) == len(
-        days
-    )
-    # a click on a version shows the gate's checks and its metrics
-    page.click("#model-versions tbody tr >> nth=0")
-    page.wait_for_selector("#model-version-detail h3")
-    newest = models["versions"][0]
-    assert page.inner_text("#model-version-detail h3").startswith(f"v{newest['version']}")
-    checks = page.locator("#model-version-detail table >> nth=0").locator("tbody tr")
-    assert checks.count() == len(newest["gate"]["checks"])
-    browser.shot("report-models")
-    assert browser.external == []
-    assert browser.errors == []
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
