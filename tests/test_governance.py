@@ -368,3 +368,13 @@ def test_the_schema_check_refuses_a_wrong_yaml(
     status, said = check_schema(capfd, "project", not_boolean)
     assert status == 1
     assert "'no' is not of type 'boolean'" in said
+
+
+def test_the_schema_check_names_a_missing_file(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "models" / "gone.yml"
+    status, said = check_schema(capfd, "resources", missing)
+    assert status == 2
+    assert f"error: no such file: {missing}" in said
+    assert "Traceback" not in said

@@ -109,6 +109,11 @@ def check(kind: str, files: Sequence[Path]) -> int:
             "check-jsonschema is not installed",
             "install the development dependencies: pip install -e '.[dev]'",
         )
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise DataOpsError(
+            f"no such file: {', '.join(missing)}", "name YAML files that exist (a path per file)"
+        )
     with tempfile.TemporaryDirectory(prefix="dbt-jsonschema-") as folder:
         schemafile = Path(folder) / f"dbt_{kind}.json"
         schema = with_metric_type_params(with_jinja_expressions(dbt_schema(kind)))
