@@ -96,12 +96,6 @@ def chromium(viewport: dict[str, int]) -> Iterator[BrowserContext]:
             context.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[Watched]:
-    with chromium({"width": 1400, "height": 1000}) as context:
-        yield Watched(context)
-
-
 @pytest.fixture(scope="module")
 def report_file(built_days: dict) -> Path:
     output = built_days["base"] / "report.html"

@@ -10,7 +10,6 @@ warehouse (refused by the gate), and rollbacks of the champion alias.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from dataops.build import build
 from dataops.cli import main
 from dataops.ml import features, monitoring, registry, scoring
 from dataops.project import Project
-from test_browser import Watched, chromium
+from test_browser import Watched
 
 pytestmark = pytest.mark.e2e
 
@@ -54,12 +53,6 @@ def status_of(outcome, prefix: str) -> str:
 # The report's Models page is drawn here rather than in test_browser.py: the two weeks
 # trained (trained_weeks_store) are built once per worker, and this file needs them anyway.
 # It runs first, on the registry as the fixture left it.
-
-
-@pytest.fixture
-def browser() -> Iterator[Watched]:
-    with chromium({"width": 1400, "height": 1000}) as context:
-        yield Watched(context)
 
 
 @pytest.fixture(scope="module")
