@@ -35,6 +35,7 @@ LONGEST_FIRST = (
     "test_report.py",
     "test_pipeline.py",
     "test_generate.py",
+    "test_memory.py",
 )
 
 
