@@ -35,7 +35,6 @@ LONGEST_FIRST = (
     "test_report.py",
     "test_pipeline.py",
     "test_generate.py",
-    "test_memory.py",
 )
 
 
