@@ -1,24 +1,16 @@
-"""The report, the docs and the MLflow UI in a real browser: Debian's chromium, Playwright.
+"""The report and the docs in a real browser: Debian's chromium, Playwright.
 
 The report and the docs are opened from file://; every request that is not a
-file is refused and recorded, and the tests assert there was none. The MLflow
-UI is served by ``mlflow ui`` on 127.0.0.1 (a free port), started and stopped
-by its test: only requests to it are let through. Screenshots go to
-build/artifacts/.
+file is refused and recorded, and the tests assert there was none (``Watched``;
+the Models page and the MLflow UI are opened the same way in test_ml_backbone.py,
+beside the trained store they show). Screenshots go to build/artifacts/.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import re
-import signal
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +18,6 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 
 from dataops import report
-from dataops.ml import registry
 
 pytestmark = pytest.mark.e2e
 
@@ -184,69 +175,3 @@ def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: d
     browser.shot("docs-column-lineage")
     assert browser.external == []
     assert browser.errors == []
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def mlflow_ui(trained_weeks: dict) -> Iterator[str]:
-    """``mlflow ui`` over the trained store on 127.0.0.1; stopped, with its workers, after."""
-    port = _free_port()
-    command = registry.ui_command(trained_weeks["project"].warehouse_dir, port)
-    log = (trained_weeks["base"] / "mlflow-ui.log").open("wb")
-    server = subprocess.Popen(
-        command,
-        env={**os.environ, **registry.UI_ENVIRONMENT},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, f"mlflow ui exited: see {log.name}"
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"mlflow ui did not answer: see {log.name}"
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
-
-
-def test_mlflow_ui_lists_the_experiment_and_the_champion(
-    browser: Watched, mlflow_ui: str, trained_weeks: dict
-) -> None:
-    client = registry.client(trained_weeks["project"].warehouse_dir)
-    champion = registry.version_by_alias(client, "arrival_delay", registry.CHAMPION)
-    assert champion is not None
-    browser.allowed = (mlflow_ui,)
-    page = browser.page
-    page.goto(f"{mlflow_ui}/#/experiments")
-    page.get_by_text("arrival_delay").first.wait_for(timeout=60_000)
-    browser.shot("mlflow-experiments")
-    page.goto(f"{mlflow_ui}/#/models/arrival_delay")
-    row = page.locator("tr, [role=row]", has_text=f"Version {champion.version}").first
-    row.wait_for(timeout=60_000)
-    # the alias, not previous_champion: one version holds it
-    alias = re.compile(r"\bchampion\b")
-    assert alias.search(row.inner_text())
-    rows = page.locator("tr, [role=row]", has_text="Version ").all_inner_texts()
-    assert sum(bool(alias.search(text)) for text in rows) == 1
-    browser.shot("mlflow-models")
-    assert browser.external == []

@@ -4,12 +4,21 @@ The shared fixture ``trained_weeks`` (conftest.py) builds 2013-01-01..14 on the
 ci target with no champion, trains twice with ``dataops train``, then feeds
 2013-01-15 as sent and 2013-01-16 with its temperatures 30 F higher and builds
 again. These tests read what it left, then change it: labels shuffled in the
-warehouse (refused by the gate), and rollbacks of the champion alias.
+warehouse (refused by the gate), and rollbacks of the champion alias. The Models page
+of the report and the MLflow UI are opened in chromium over the same store.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -389,3 +398,69 @@ def test_rollback_without_a_registry_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DataOpsError, match="no model registry") as raised:
         registry.rollback(tmp_path, MODEL_NAME)
     assert "dataops train" in raised.value.hint
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def mlflow_ui(trained_weeks: dict) -> Iterator[str]:
+    """``mlflow ui`` over the trained store on 127.0.0.1; stopped, with its workers, after."""
+    port = _free_port()
+    command = registry.ui_command(trained_weeks["project"].warehouse_dir, port)
+    log = (trained_weeks["base"] / "mlflow-ui.log").open("wb")
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, **registry.UI_ENVIRONMENT},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, f"mlflow ui exited: see {log.name}"
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"mlflow ui did not answer: see {log.name}"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def test_mlflow_ui_lists_the_experiment_and_the_champion(
+    browser: Watched, mlflow_ui: str, trained_weeks: dict
+) -> None:
+    client = registry.client(trained_weeks["project"].warehouse_dir)
+    champion = registry.version_by_alias(client, "arrival_delay", registry.CHAMPION)
+    assert champion is not None
+    browser.allowed = (mlflow_ui,)
+    page = browser.page
+    page.goto(f"{mlflow_ui}/#/experiments")
+    page.get_by_text("arrival_delay").first.wait_for(timeout=60_000)
+    browser.shot("mlflow-experiments")
+    page.goto(f"{mlflow_ui}/#/models/arrival_delay")
+    row = page.locator("tr, [role=row]", has_text=f"Version {champion.version}").first
+    row.wait_for(timeout=60_000)
+    # the alias, not previous_champion: one version holds it
+    alias = re.compile(r"\bchampion\b")
+    assert alias.search(row.inner_text())
+    rows = page.locator("tr, [role=row]", has_text="Version ").all_inner_texts()
+    assert sum(bool(alias.search(text)) for text in rows) == 1
+    browser.shot("mlflow-models")
+    assert browser.external == []
