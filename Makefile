@@ -53,7 +53,7 @@ system-packages:
 # gained 15 s of 17 min: the suite is bound by CPU.
 PYTEST_WORKERS ?= 2
 pytest: install-spark system-packages
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # dbt build on the ci target from scratch, on the whole real year, then source freshness.
 CI_ENV := DATAOPS_DATA_DIR=$(CI_DIR)/data DATAOPS_WAREHOUSE_DIR=$(CI_DIR)/warehouse

@@ -16,9 +16,9 @@ FED_START = date(2013, 1, 1)
 FED_END = date(2013, 1, 3)
 
 # The test files that take longest (seconds of one worker, `pytest --junitxml` summed per
-# file), in that order. `make test` runs pytest-xdist with `--dist loadgroup
-# --no-loadscope-reorder`: groups are handed out in collection order, so these start
-# first and the short files fill in behind them (longest first, so the workers end
+# file), in that order. `make test` runs pytest-xdist with `--dist loadfile
+# --no-loadscope-reorder`: files are handed out in collection order, so these start first
+# and the short files fill in behind them (longest first, so the workers end
 # together). Re-measure when a file grows.
 LONGEST_FIRST = (
     "test_delivery.py",
@@ -36,43 +36,16 @@ LONGEST_FIRST = (
     "test_pipeline.py",
     "test_generate.py",
 )
-# Session fixtures that build a warehouse. Each worker builds its own copy of a session
-# fixture it needs; the files that use one are one xdist group (one worker), so it is
-# built once in the run.
-SHARED_BUILDS = ("built_days", "trained_weeks_store")
 
 
-def _groups(items: list[pytest.Item]) -> dict[str, str]:
-    """Each test file's xdist group: its name, or the shared builds it uses (joined by +)."""
-    shared: dict[str, set[str]] = {}
-    for item in items:
-        used = shared.setdefault(item.path.name, set())
-        used.update(name for name in SHARED_BUILDS if name in item.fixturenames)
-    # a file that uses two shared builds puts both (and their files) in one group
-    merged: dict[str, set[str]] = {name: {name} for name in SHARED_BUILDS}
-    for used in shared.values():
-        union = set().union(*(merged[name] for name in used)) if used else set()
-        for name in union:
-            merged[name] = union
-    return {
-        path: "+".join(sorted(merged[min(used)])) if used else path for path, used in shared.items()
-    }
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each file's group (``_groups``); order the groups longest first, then as collected."""
-    groups = _groups(items)
+    """Order the files longest first (LONGEST_FIRST), the others after them as collected."""
 
-    def rank(name: str) -> int:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
-    group_rank: dict[str, int] = {}
-    for item in items:
-        group = groups[item.path.name]
-        item.add_marker(pytest.mark.xdist_group(group))
-        group_rank[group] = min(group_rank.get(group, len(LONGEST_FIRST)), rank(item.path.name))
-    items.sort(key=lambda item: (group_rank[groups[item.path.name]], rank(item.path.name)))
+    items.sort(key=rank)
 
 
 @pytest.fixture
