@@ -60,14 +60,13 @@ changed_days as (
     {%- endif %}
 ),
 
+{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
 flights_of_changed_days as (
     select validated_flights.*
     from validated_flights
-    where
-        validated_flights.rule_id is null
-        and validated_flights.flight_date in (
-            select changed_days.flight_date from changed_days
-        )
+    inner join changed_days
+        on validated_flights.flight_date = changed_days.flight_date
+    where validated_flights.rule_id is null
 ),
 
 airports as (

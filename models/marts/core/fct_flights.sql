@@ -93,9 +93,12 @@ changed_days as (
     from changed_weather_days
 ),
 
+{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
 flights as (
-    select * from trusted_flights
-    where flight_date in (select changed_days.flight_date from changed_days)
+    select trusted_flights.*
+    from trusted_flights
+    inner join changed_days
+        on trusted_flights.flight_date = changed_days.flight_date
 ),
 
 {# Weather at the origin in the hour of the scheduled departure (UTC). #}

@@ -47,9 +47,12 @@ changed_days as (
     {%- endif %}
 ),
 
+{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
 flights as (
-    select * from facts
-    where flight_date in (select changed_days.flight_date from changed_days)
+    select facts.*
+    from facts
+    inner join changed_days
+        on facts.flight_date = changed_days.flight_date
 ),
 
 dates as (
