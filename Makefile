@@ -49,7 +49,8 @@ system-packages:
 	scripts/install-system-packages
 
 # Two workers, each test file whole on one of them (its module fixtures built once), the
-# longest files first (tests/conftest.py: LONGEST_FIRST). A third worker on the two cores
+# files that read the shared session build together on one (tests/conftest.py:
+# BUILT_DAYS_FILES), the longest files first (LONGEST_FIRST). A third worker on the two cores
 # gained 15 s of 17 min: the suite is bound by CPU.
 PYTEST_WORKERS ?= 2
 pytest: install-spark system-packages

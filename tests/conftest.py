@@ -17,35 +17,77 @@ FED_END = date(2013, 1, 3)
 
 # The test files that take longest (seconds of one worker, `pytest --junitxml` summed per
 # file), in that order. `make test` runs pytest-xdist with `--dist loadfile
-# --no-loadscope-reorder`: files are handed out in collection order, so these start first
-# and the short files fill in behind them (longest first, so the workers end
-# together). Re-measure when a file grows.
+# --no-loadscope-reorder`: each file is one unit of work, handed out in collection order, so
+# these start first and the short files fill in behind them (longest first, so the workers
+# end together). Re-measure when a file grows.
 LONGEST_FIRST = (
     "test_delivery.py",
     "test_incremental.py",
     "test_sandbox_paths.py",
     "test_spark_parity.py",
+    "built_days",
     "test_ml_backbone.py",
     "test_verify.py",
     "test_store.py",
     "test_orchestration.py",
     "test_observability.py",
-    "test_column_lineage_panel.py",
     "test_bad_rows.py",
-    "test_report.py",
     "test_pipeline.py",
     "test_generate.py",
 )
+# The files that read the session build `built_days`: one unit of work together
+# (SharedBuildScheduling), so that one worker builds it, not each.
+BUILT_DAYS_FILES = frozenset(
+    {
+        "test_browser.py",
+        "test_column_lineage_panel.py",
+        "test_coverage.py",
+        "test_docs.py",
+        "test_ml_leakage.py",
+        "test_report.py",
+        "test_semantic_layer.py",
+    }
+)
+
+
+def _unit(file_name: str) -> str:
+    return "built_days" if file_name in BUILT_DAYS_FILES else file_name
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the files longest first (LONGEST_FIRST), the others after them as collected."""
+    """Order the units longest first (LONGEST_FIRST), the others after them as collected."""
+    unlisted = sorted(
+        {item.path.name for item in items if "built_days" in item.fixturenames} - BUILT_DAYS_FILES
+    )
+    if unlisted:
+        raise pytest.UsageError(
+            f"{', '.join(unlisted)} use built_days: add them to BUILT_DAYS_FILES"
+            " in tests/conftest.py"
+        )
 
     def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        unit = _unit(item.path.name)
+        return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With ``--dist loadfile``: each file one unit of work, the BUILT_DAYS_FILES one together.
+
+    (``--dist loadgroup`` cannot group them: pytest-xdist 3.8.0 renames the grouped
+    items through ``Item._nodeid``, which pytest 9.2.0 no longer reads.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedBuildScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "built_days" if Path(path).name in BUILT_DAYS_FILES else path
+
+    return SharedBuildScheduling(config, log)
 
 
 @pytest.fixture
