@@ -60,7 +60,7 @@ def status_of(outcome, prefix: str) -> str:
 
 
 # The report's Models page is drawn here rather than in test_browser.py: the two weeks
-# trained (trained_weeks_store) are built once per worker, and this file needs them anyway.
+# trained (trained_weeks_store) are built by the worker that runs this file, once.
 # It runs first, on the registry as the fixture left it.
 
 

@@ -50,6 +50,8 @@ class DbtOutcome:
     statuses: dict[str, str] = field(default_factory=dict)
     # seconds dbt spent running nodes (parsing excluded)
     elapsed: float = 0.0
+    # dbt's own result: the Manifest of a `dbt parse`, to hand to later runs (run_dbt)
+    result: object = field(default=None, repr=False)
 
     @property
     def tests_line(self) -> str:
@@ -108,12 +110,15 @@ def run_dbt(
     target: str | None = None,
     artifacts_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
+    manifest: object | None = None,
 ) -> DbtOutcome:
     """Run ``dbt <command>`` in-process and count what happened.
 
     ``artifacts_dir`` moves dbt's target/ and logs/ (tests use a temporary
     folder so that they never touch the checkout's artefacts); ``env`` adds
-    environment variables for the run (``DATAOPS_SANDBOX``).
+    environment variables for the run (``DATAOPS_SANDBOX``). ``manifest``, the
+    ``result`` of a ``parse`` run of the same project, target and ``--vars``,
+    spares this run dbt's parse.
     """
     from dbt.cli.main import dbtRunner
 
@@ -133,10 +138,12 @@ def run_dbt(
     log.debug("dbt %s", " ".join(args))
     with dbt_environment(project, target, env):
         try:
-            result = dbtRunner().invoke(args)
+            result = dbtRunner(manifest=manifest).invoke(args)
         finally:
             _release_duckdb()
-    outcome = DbtOutcome(command=" ".join(command), success=bool(result.success))
+    outcome = DbtOutcome(
+        command=" ".join(command), success=bool(result.success), result=result.result
+    )
     if result.exception is not None:
         raise DataOpsError(
             f"dbt {outcome.command} could not run: {result.exception}",
@@ -225,7 +232,9 @@ def build(
         variables = ["--vars", f"{{ingestion_log_target: {ingestion_log_of}}}"]
     if list(select) == [daily.FRESHER] and not full_refresh:
         # the daily run: what the files received since the last daily build reach
-        outcome = daily.fresher_build(project, name, variables, artifacts_dir)
+        outcome = daily.fresher_build(
+            project, name, artifacts_dir=artifacts_dir, variables=variables
+        )
         select = ()
     else:
         command = ["build", *variables]

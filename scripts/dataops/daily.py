@@ -42,22 +42,29 @@ def fresher_build(
     target: str,
     extra: Sequence[str] = (),
     artifacts_dir: Path | None = None,
+    variables: Sequence[str] = (),
 ) -> DbtOutcome:
     """``dbt source freshness``, then ``dbt build`` of what the fresher sources reach.
 
-    ``extra`` is added to the build's arguments (``--vars``, ``--exclude-resource-type``).
+    ``extra`` is added to the build's arguments (``--exclude-resource-type``),
+    ``variables`` (``--vars ...``) to the parse both runs share: parsing is most of
+    the fixed cost of a small run, so dbt parses once.
     """
     state = state_dir(project.warehouse_dir, target)
     previous = state / "sources.json"
+    parsed = run_dbt(project, ["parse", *variables], target, artifacts_dir)
+    if not parsed.success:
+        return parsed
+    manifest = parsed.result
     # A source past its error threshold fails the freshness run, not the build.
-    run_dbt(project, FRESHNESS, target, artifacts_dir)
+    run_dbt(project, FRESHNESS, target, artifacts_dir, manifest=manifest)
     current = (artifacts_dir or project.root) / "target" / "sources.json"
-    command = ["build", *extra]
+    command = ["build", *variables, *extra]
     if previous.is_file():
         command += ["--selector", "daily", "--state", str(state)]
     else:
         log.info("no freshness kept for target %s yet: building everything", target)
-    outcome = run_dbt(project, command, target, artifacts_dir)
+    outcome = run_dbt(project, command, target, artifacts_dir, manifest=manifest)
     if outcome.success and current.is_file():
         state.mkdir(parents=True, exist_ok=True)
         shutil.copy2(current, previous)
