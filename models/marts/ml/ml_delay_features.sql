@@ -19,71 +19,49 @@ date_dimension as (
     select * from {{ ref('dim_dates') }}
 ),
 
-fact_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('fct_flights') }}
-),
-
-validated_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('int_flights_validated') }}
-),
-
-plane_versions as (
+{# Read by a new day's filter only: a full build reads every fact. #}
+plane_versions as ( -- noqa: ST03
     select
         valid_from,
         valid_to
     from {{ ref('trusted_planes') }}
 ),
+{%- if is_incremental() %}
 
-{# A version of a plane (seats, engines, year) opened or closed since then. #}
-plane_changes as (
-    select count(*) as changed_versions
-    from (
-        select valid_from as changed_at from plane_versions
-        union all
-        select valid_to as changed_at from plane_versions
-    ) as versions
-    {%- if is_incremental() %}
-        where changed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
+    {# A version of a plane (seats, engines, year) opened or closed since. #}
+    plane_changes as (
+        select count(*) as changed_versions
+        from (
+            select valid_from as changed_at from plane_versions
+            union all
+            select valid_to as changed_at from plane_versions
+        ) as versions
+        where versions.changed_at > {{ last_processed_at() }}
+    ),
 
-{#
-    The days whose facts changed since the last run are replaced whole (the
-    pre-hook first empties the days whose flights changed, for a day all of
-    whose flights are now cancelled or rejected); a new version of a plane
-    replaces every day.
-#}
-changed_days as (
-    select fact_days.flight_date
-    from fact_days
-    cross join plane_changes
-    {%- if is_incremental() %}
+    {#
+        A new day replaces the days whose facts changed since the last run
+        (the pre-hook first empties the days whose flights changed, for a
+        day all of whose flights are now cancelled or rejected); a new
+        version of a plane replaces every day.
+    #}
+    changed_days as (
+        select distinct facts.flight_date
+        from facts
+        cross join plane_changes
         where
-            fact_days._processed_at > {{ last_processed_at() }}
+            facts._processed_at > {{ last_processed_at() }}
             or plane_changes.changed_versions > 0
-    {%- endif %}
-    union
-    select flight_date
-    from validated_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
+    ),
+{%- endif %}
 
-{#
-    A semi join, not a join as in fct_flights: joined to the days, DuckDB
-    misjudged the rows of a full build and hashed the facts for the join of
-    the planes (out of memory on the year within 150 MB).
-#}
 flights as (
-    select * from facts
-    where flight_date in (select changed_days.flight_date from changed_days)
+    select facts.*
+    from facts
+    {% if is_incremental() %}
+        inner join changed_days
+            on facts.flight_date = changed_days.flight_date
+    {% endif %}
 ),
 
 planes as (

@@ -15,84 +15,79 @@ airline_dimension as (
     select * from {{ ref('dim_airlines') }}
 ),
 
-fact_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('fct_flights') }}
-),
-
-validated_days as (
+{#
+    This CTE and the next are read by a new month's filter only: a full
+    build reads every fact.
+#}
+validated_days as ( -- noqa: ST03
     select
         flight_date,
         _processed_at
     from {{ ref('int_flights_validated') }}
 ),
 
-airline_versions as (
+airline_versions as ( -- noqa: ST03
     select
         valid_from,
         valid_to
     from {{ ref('trusted_airlines') }}
 ),
+{%- if is_incremental() %}
 
-{# A version of an airline (its name) opened or closed since the last run. #}
-airline_changes as (
-    select count(*) as changed_versions
-    from (
-        select valid_from as changed_at from airline_versions
-        union all
-        select valid_to as changed_at from airline_versions
-    ) as versions
-    {%- if is_incremental() %}
-        where changed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
+    {# A version of an airline (its name) opened or closed since. #}
+    airline_changes as (
+        select count(*) as changed_versions
+        from (
+            select valid_from as changed_at from airline_versions
+            union all
+            select valid_to as changed_at from airline_versions
+        ) as versions
+        where versions.changed_at > {{ last_processed_at() }}
+    ),
 
-{#
-    The months with a fact changed since the last run are recomputed whole
-    (the pre-hook first empties the months whose flights changed, for a
-    month none of whose flights is trusted any more). A new version of an
-    airline (its name) recomputes every month.
-#}
-changed_months as (
-    select
-        cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
-            as month_start_date
-    from fact_days
-    cross join airline_changes
-    {%- if is_incremental() %}
+    {#
+        A new month recomputes the months with a fact changed since the last
+        run (the pre-hook first empties the months whose flights changed,
+        for a month none of whose flights is trusted any more). A new
+        version of an airline (its name) recomputes every month.
+    #}
+    changed_months as (
+        select
+            cast({{ dbt.date_trunc('month', 'facts.flight_date') }} as date)
+                as month_start_date
+        from facts
+        cross join airline_changes
         where
-            fact_days._processed_at > {{ last_processed_at() }}
+            facts._processed_at > {{ last_processed_at() }}
             or airline_changes.changed_versions > 0
-    {%- endif %}
-    union
-    select
-        cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
-            as month_start_date
-    from validated_days
-    {%- if is_incremental() %}
+        union
+        select
+            cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
+                as month_start_date
+        from validated_days
         where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
+    ),
+{%- endif %}
 
 flights as (
     select * from facts
-    {#- bounds on the day reach the scan of the facts; the set is exact #}
-    where
-        flight_date >= (
-            select min(changed_months.month_start_date) as months_start
-            from changed_months
-        )
-        and flight_date < (
-            select {{ dbt.dateadd(
-                'month', 1, 'max(changed_months.month_start_date)'
-            ) }} as months_end
-            from changed_months
-        )
-        and cast({{ dbt.date_trunc('month', 'flight_date') }} as date) in (
-            select changed_months.month_start_date from changed_months
-        )
+    {% if is_incremental() %}
+        {#- bounds on the day reach the scan of the facts; the set is exact #}
+        where
+            flight_date >= (
+                select min(changed_months.month_start_date) as months_start
+                from changed_months
+            )
+            and flight_date < (
+                select {{ dbt.dateadd(
+                    'month', 1, 'max(changed_months.month_start_date)'
+                ) }} as months_end
+                from changed_months
+            )
+            and cast({{ dbt.date_trunc('month', 'flight_date') }} as date) in (
+                select changed_months.month_start_date from changed_months
+            )
+    {% endif %}
 ),
 
 airlines as (

@@ -15,44 +15,31 @@ date_dimension as (
     select * from {{ ref('dim_dates') }}
 ),
 
-fact_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('fct_flights') }}
-),
+{%- if is_incremental() %}
 
-validated_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('int_flights_validated') }}
-),
+    {#
+        A new day recomputes the days with a fact changed since the last
+        run (the pre-hook first empties the days whose flights changed, for
+        a day none of whose flights is trusted any more).
+    #}
+    changed_days as (
+        select distinct facts.flight_date
+        from facts
+        where facts._processed_at > {{ last_processed_at() }}
+    ),
+{%- endif %}
+
 {#
-    The days with a fact changed since the last run are recomputed whole
-    (the pre-hook first empties the days whose flights changed, for a day
-    none of whose flights is trusted any more).
+    A full build reads every fact. A new day joins the changed days (not
+    `in (select ...)`: DuckDB hashes the days).
 #}
-changed_days as (
-    select flight_date
-    from fact_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-    union
-    select flight_date
-    from validated_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
-
-{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
 flights as (
     select facts.*
     from facts
-    inner join changed_days
-        on facts.flight_date = changed_days.flight_date
+    {% if is_incremental() %}
+        inner join changed_days
+            on facts.flight_date = changed_days.flight_date
+    {% endif %}
 ),
 
 dates as (
