@@ -7,12 +7,14 @@ put beside the landed ones, as root or a careless user could.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -188,10 +190,9 @@ def test_verify_without_a_log_says_what_to_do(
     assert "run dataops ingest --target ci first" in output
 
 
-def test_verify_of_a_locked_warehouse_says_what_to_do(
-    landed: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    warehouse = landed.warehouse_path("ci")
+@contextlib.contextmanager
+def held_by_another_process(warehouse: Path) -> Iterator[int]:
+    """The warehouse opened for writing by another Python process; yields its PID."""
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -207,12 +208,33 @@ def test_verify_of_a_locked_warehouse_says_what_to_do(
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "ready"
-        code, output = dataops(capsys, "verify", "--target", "ci")
+        yield holder.pid
     finally:
         holder.communicate(timeout=30)
+
+
+def test_verify_of_a_locked_warehouse_says_what_to_do(
+    landed: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = landed.warehouse_path("ci")
+    with held_by_another_process(warehouse) as pid:
+        code, output = dataops(capsys, "verify", "--target", "ci")
     assert code == 1
-    assert f"the warehouse {warehouse} is locked by another process" in output
+    assert f"the warehouse {warehouse} is locked by another process (PID {pid})" in output
     assert "wait for the dbt or dataops command writing it to finish" in output
+
+
+def test_any_command_refused_a_locked_warehouse_says_what_to_do(
+    landed: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command with no lock handling of its own (the report) ends as verify does."""
+    warehouse = landed.warehouse_path("ci")
+    with held_by_another_process(warehouse) as pid:
+        code, output = dataops(capsys, "report", "--target", "ci")
+    assert code == 1
+    assert f"the warehouse {warehouse} is locked by another process (PID {pid})" in output
+    assert "wait for the dbt or dataops command writing it to finish, then run" in output
+    assert "IOException" not in output
 
 
 def loaded_rows(warehouse: Path, sha: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DataOpsError(Exception):
     """An error the user can act on.
@@ -17,3 +19,31 @@ class DataOpsError(Exception):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.hint})" if self.hint else self.reason
+
+
+# DuckDB's refusal to open a file another process holds (a writer, or a reader while a
+# writer asks), as its message says it.
+DUCKDB_LOCK_MESSAGES = ("could not set lock on file", "conflicting lock is held")
+_LOCKED_FILE = re.compile(r'lock on file "([^"]+)"')
+_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def is_duckdb_lock(error: BaseException | str) -> bool:
+    """Whether ``error`` is DuckDB refusing a file another process holds."""
+    text = str(error).lower()
+    return any(message in text for message in DUCKDB_LOCK_MESSAGES)
+
+
+def warehouse_locked(
+    error: BaseException | str, warehouse: object = None, then: str = "run the command again"
+) -> DataOpsError:
+    """What to say when DuckDB refuses the warehouse: which file, and which process holds it."""
+    text = str(error)
+    file = _LOCKED_FILE.search(text)
+    holder = _HOLDER.search(text)
+    name = warehouse if warehouse is not None else file.group(1) if file else ""
+    return DataOpsError(
+        f"the warehouse {name} is locked by another process"
+        + (f" (PID {holder.group(1)})" if holder else ""),
+        f"wait for the dbt or dataops command writing it to finish, then {then}",
+    )

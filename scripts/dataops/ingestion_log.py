@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.file_checks import sql_string
 from dataops.files import remove_quietly
 
@@ -80,11 +80,8 @@ class LandedFile:
 
 def _cannot_open(warehouse: Path, error: BaseException, created: bool) -> DataOpsError:
     cause = str(error).split("\n", 1)[0]
-    if "lock" in cause.lower() and not created:
-        return DataOpsError(
-            f"the warehouse {warehouse} is locked by another process",
-            "wait for the other dbt or dataops command to finish, then run ingest again",
-        )
+    if is_duckdb_lock(cause) and not created:
+        return warehouse_locked(error, warehouse, then="run ingest again")
     if created:
         return DataOpsError(
             f"cannot create the warehouse {warehouse}: {cause}",

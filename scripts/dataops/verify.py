@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.files import sha256_of
 from dataops.ingest import LANDED, LOG_TABLE
 from dataops.project import Project
@@ -120,11 +120,8 @@ def _connect(
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as error:
-        if "lock" in str(error).lower():
-            raise DataOpsError(
-                f"the warehouse {warehouse} is locked by another process",
-                "wait for the dbt or dataops command writing it to finish, then try again",
-            ) from error
+        if is_duckdb_lock(error):
+            raise warehouse_locked(error, warehouse, then="try again") from error
         raise DataOpsError(
             f"cannot open the warehouse {warehouse}: {error}", "check the file and its folder"
         ) from error

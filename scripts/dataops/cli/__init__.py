@@ -17,7 +17,7 @@ import click
 from dataops import printing
 from dataops.cli import alerts, delivery, models, observability, pipeline, scale
 from dataops.cli.group import _options, cli
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 
 # the families register their commands on the group when imported
 FAMILIES = (pipeline, observability, delivery, scale, models, alerts)
@@ -27,8 +27,9 @@ __all__ = ["FAMILIES", "cli", "main"]
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; every failure ends in one line on stderr.
 
-    A DataOpsError (what was wrong, what to do) exits 1; any other exception
-    exits 2 with its type and message. ``--debug`` shows the traceback instead.
+    A DataOpsError (what was wrong, what to do) exits 1, and so does DuckDB's
+    refusal of a warehouse another process holds; any other exception exits 2
+    with its type and message. ``--debug`` shows the traceback instead.
     """
     _options["debug"] = False
     try:
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if _options["debug"]:
             raise
+        if is_duckdb_lock(error):
+            # DuckDB refusing the warehouse to a second process, wherever the command opened it
+            locked = warehouse_locked(error)
+            printing.error(locked.reason, locked.hint)
+            return 1
         message = str(error).strip().splitlines()
         printing.error(
             f"{type(error).__name__}: {message[0] if message else 'no message'}"

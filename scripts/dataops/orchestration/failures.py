@@ -13,14 +13,15 @@ from collections.abc import Mapping
 
 from dagster import Backoff, Failure, Jitter, RetryPolicy
 
+from dataops.errors import DUCKDB_LOCK_MESSAGES
+
 TRANSIENT = RetryPolicy(
     max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
 )
 # DuckDB's refusal of a second writer (or of a writer while a reader holds the file),
 # as DuckDB and as ingest and verify say it, and the project's own locks.
 TRANSIENT_MESSAGES = (
-    "could not set lock on file",
-    "conflicting lock is held",
+    *DUCKDB_LOCK_MESSAGES,
     "is locked by another process",
     "another dataops ingest is running",
     "another publish or rollback is running",
