@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -105,3 +106,23 @@ def test_the_floor_leaves_out_python_models(tmp_path: Path) -> None:
     finally:
         con.close()
     assert tables == [("holiday_count",)]
+
+
+def test_the_cli_starts_without_the_heavy_libraries() -> None:
+    """A new day's `dataops build` (every command) starts without loading what it does not use:
+    pandas and numpy (feed, generate, the report's model pages), sqlglot (lineage), MLflow,
+    dbt (imported by the commands that run it)."""
+    heavy = ("pandas", "numpy", "pyarrow", "sqlglot", "mlflow", "dbt", "dagster")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, dataops.cli; print(' '.join(m for m in sys.argv[1:] if m in sys.modules))",
+            *heavy,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

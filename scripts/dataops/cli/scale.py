@@ -1,25 +1,34 @@
-"""Scale: generated data, the performance benchmark, a local Spark cluster."""
+"""Scale: generated data, the performance benchmark, a local Spark cluster.
+
+The generator and the benchmark are imported by their commands (numpy and pandas take
+about a second to load, which the other commands should not pay).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from dataops import bench as bench_module
-from dataops import feed as feed_module
-from dataops import generate as generate_module
 from dataops import printing, spark_cluster
 from dataops.cli.group import cli, count_progress, stderr
 from dataops.project import Project
 from dataops.sources import load_feeds
 
+if TYPE_CHECKING:
+    from dataops.bench import ScaleResult
+    from dataops.feed import FeedSummary
+    from dataops.generate import Plan
+
 log = logging.getLogger(__name__)
 
 
-def generate_inbox(project: Project, plan: generate_module.Plan) -> feed_module.FeedSummary:
+def generate_inbox(project: Project, plan: Plan) -> FeedSummary:
+    from dataops import generate as generate_module
+
     feeds = load_feeds(project.models_dir)
     log.info(
         "generating %s flights (%.2fx the real year): %d copies, %d per year over %d years",
@@ -51,13 +60,17 @@ def generate_inbox(project: Project, plan: generate_module.Plan) -> feed_module.
 @click.option(
     "--seed",
     type=int,
-    default=generate_module.DEFAULT_SEED,
-    show_default=True,
-    help="Seed of the route permutations and of the sample; same seed, same bytes.",
+    # 2013 is generate.DEFAULT_SEED (tests/test_generate.py checks that the two agree)
+    help="Seed of the route permutations and of the sample; same seed, same bytes (default 2013).",
 )
-def generate(flights: int | None, scale: float | None, seed: int) -> None:
+def generate(flights: int | None, scale: float | None, seed: int | None) -> None:
     """Write a deterministic scale-up of the real year into data/inbox/, as daily files."""
-    generate_inbox(Project.discover(), generate_module.plan(flights, scale, seed))
+    from dataops import generate as generate_module
+
+    plan = generate_module.plan(
+        flights, scale, seed if seed is not None else generate_module.DEFAULT_SEED
+    )
+    generate_inbox(Project.discover(), plan)
 
 
 @cli.command()
@@ -81,12 +94,14 @@ def generate(flights: int | None, scale: float | None, seed: int) -> None:
 )
 def bench(scales: tuple[float, ...], target: str, folder: Path | None, output: Path | None) -> None:
     """Time generate, ingest, parse, full build vs its floor, tests and one new day."""
+    from dataops import bench as bench_module
+
     project = Project.discover()
     folder = (folder or project.root / "build" / "bench").resolve()
     output = output or folder / "bench.json"
-    done: list[bench_module.ScaleResult] = []
+    done: list[ScaleResult] = []
 
-    def write(result: bench_module.ScaleResult) -> None:
+    def write(result: ScaleResult) -> None:
         done.append(result)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(bench_module.to_json(done), indent=2) + "\n", encoding="utf-8")
