@@ -587,6 +587,7 @@ def test_locked_warehouse_is_reported(project_env: Project, fed_inbox: Path) -> 
             ingest(project_env)
     finally:
         holder.communicate(timeout=30)
-    assert str(warehouse) in raised.value.reason
-    assert "wait for the other dbt or dataops command" in raised.value.hint
+    assert f"{warehouse} is locked by another process (PID {holder.pid})" in raised.value.reason
+    assert "wait for the dbt or dataops command writing it to finish" in raised.value.hint
+    assert raised.value.hint.endswith("then run ingest again")
     assert len(_inbox_files(project_env)) == 1
