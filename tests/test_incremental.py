@@ -28,11 +28,12 @@ import pandas as pd
 import pytest
 
 from dataops import daily
-from dataops.build import build, source_rows
+from dataops.build import build
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed, load_feeds
+from dataops.zones import source_rows
 from test_bad_rows import BAD_DELAYS, BAD_READINGS, spoil_flights_file, spoil_weather_file
 
 pytestmark = pytest.mark.e2e

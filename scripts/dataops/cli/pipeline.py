@@ -10,7 +10,7 @@ import click
 
 from dataops import build as build_module
 from dataops import ingest as ingest_module
-from dataops import printing
+from dataops import printing, zones
 from dataops import verify as verify_module
 from dataops.cli.group import cli, count_progress, date_option, hash_progress, refuse_prod
 from dataops.cli.models import train_champion
@@ -149,7 +149,7 @@ def demo(target: str | None) -> None:
     duplicates = sum(counts.duplicate for counts in summary.sources.values())
     click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
     printing.build_summary(project, target, outcome)
-    predictions = build_module.relation_rows(project, target, ["marts.ml_delay_predictions"])
+    predictions = zones.relation_rows(project, target, ["marts.ml_delay_predictions"])
     click.echo(
         f"champion:  {trained.model_name} v{trained.version}, validation ROC AUC"
         f" {trained.metrics['roc_auc']:.3f} (baseline {trained.baseline_metrics['roc_auc']:.3f});"
