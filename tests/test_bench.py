@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import subprocess
 import sys
 from datetime import date
@@ -126,3 +127,19 @@ def test_the_cli_starts_without_the_heavy_libraries() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []
+
+
+def test_a_log_line_outside_a_terminal_is_one_whole_line(capsys) -> None:
+    """In CI or cron (stderr not a terminal) a record is one line: a long path is not cut."""
+    from dataops.cli.group import log_handler
+
+    logger = logging.getLogger("dataops.test_whole_lines")
+    handler = log_handler()
+    logger.addHandler(handler)
+    logger.propagate = False
+    path = "/tmp/" + "a long folder/" * 12 + "ci.duckdb"
+    try:
+        logger.warning("the warehouse %s is locked", path)
+    finally:
+        logger.removeHandler(handler)
+    assert capsys.readouterr().err == f"WARNING  the warehouse {path} is locked\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -50,6 +51,19 @@ def count_progress() -> Progress:
     )
 
 
+def log_handler() -> logging.Handler:
+    """Rich's handler in a terminal; elsewhere (CI, cron, a pipe) one plain line per record.
+
+    Outside a terminal rich wraps at 80 columns and pads each line with spaces: a path
+    in a message would be cut in two, where the one on call copies it from the log.
+    """
+    if stderr.is_terminal:
+        return RichHandler(console=stderr, show_path=False, show_time=False, markup=False)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s %(message)s"))
+    return handler
+
+
 @click.group()
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.pass_context
@@ -61,7 +75,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=stderr, show_path=False, show_time=False, markup=False)],
+        handlers=[log_handler()],
         force=True,
     )
 
