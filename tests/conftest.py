@@ -15,24 +15,28 @@ ROOT = Path(__file__).parents[1]
 FED_START = date(2013, 1, 1)
 FED_END = date(2013, 1, 3)
 
+# The unit of work of the files that read the session build `built_days` (BUILT_DAYS_FILES).
+SHARED_UNIT = "built_days"
+
 # The test files that take longest (seconds of one worker, `pytest --junitxml` summed per
 # file), in that order. `make test` runs pytest-xdist with `--dist loadfile
 # --no-loadscope-reorder`: each file is one unit of work, handed out in collection order, so
 # these start first and the short files fill in behind them (longest first, so the workers
 # end together). Re-measure when a file grows.
 LONGEST_FIRST = (
-    "test_delivery.py",
-    "test_incremental.py",
-    "test_sandbox_paths.py",
     "test_spark_parity.py",
-    "built_days",
-    "test_ml_backbone.py",
+    "test_delivery.py",
+    SHARED_UNIT,
+    "test_sandbox_paths.py",
+    "test_incremental.py",
     "test_verify.py",
+    "test_ml_backbone.py",
     "test_store.py",
-    "test_orchestration.py",
-    "test_observability.py",
-    "test_bad_rows.py",
     "test_pipeline.py",
+    "test_observability.py",
+    "test_orchestration.py",
+    "test_bad_rows.py",
+    "test_ingest.py",
     "test_generate.py",
 )
 # The files that read the session build `built_days`: one unit of work together
@@ -51,7 +55,7 @@ BUILT_DAYS_FILES = frozenset(
 
 
 def _unit(file_name: str) -> str:
-    return "built_days" if file_name in BUILT_DAYS_FILES else file_name
+    return SHARED_UNIT if file_name in BUILT_DAYS_FILES else file_name
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -85,7 +89,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class SharedBuildScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "built_days" if Path(path).name in BUILT_DAYS_FILES else path
+            return SHARED_UNIT if Path(path).name in BUILT_DAYS_FILES else path
 
     return SharedBuildScheduling(config, log)
 
