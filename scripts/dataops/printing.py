@@ -94,7 +94,8 @@ def build_summary(project: Project, target: str | None, outcome: build_module.Db
     name, output = project.output(target)
     where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
     relations = [rel for names in zones.SOURCE_RELATIONS.values() for rel in names]
-    counts = zones.relation_rows(project, name, relations)
+    # one read of the warehouse for the zones and the marts
+    counts = zones.relation_rows(project, name, [*relations, *zones.MART_RELATIONS])
     table = Table(
         title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
         title_justify="left",
@@ -110,9 +111,8 @@ def build_summary(project: Project, target: str | None, outcome: build_module.Db
             "yes" if rows.reconciles else "NO",
         )
     stdout.print(table)
-    marts = zones.relation_rows(project, name, zones.MART_RELATIONS)
-    for relation, count in marts.items():
-        click.echo(f"{relation:<32} {count:>9,} rows")
+    for relation in zones.MART_RELATIONS:
+        click.echo(f"{relation:<32} {counts[relation]:>9,} rows")
     click.echo(f"tests: {outcome.tests_line}")
 
 

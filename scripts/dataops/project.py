@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -97,11 +98,8 @@ class Project:
         never reaches the YAML parser.
         """
         path = self.root / "profiles.yml"
-        environment = jinja2.Environment()
-        # dbt's filter that makes a rendered number a number; the value stays text here.
-        environment.filters["as_number"] = lambda value: value
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))["nycflights"]
-        return _rendered(raw, environment)
+        return _rendered(raw)
 
     def default_target(self) -> str:
         return str(self.profile()["target"])
@@ -199,13 +197,25 @@ def check_sandbox_target(name: str, path: str, attached: Iterable[tuple[str, boo
             )
 
 
-def _rendered(value: object, environment: jinja2.Environment) -> Any:
+_PROFILE_JINJA = jinja2.Environment()
+# dbt's filter that makes a rendered number a number; the value stays text here.
+_PROFILE_JINJA.filters["as_number"] = lambda value: value
+
+
+@functools.cache
+def _template(text: str) -> jinja2.Template:
+    """A value of profiles.yml compiled once per process (commands read the profile often);
+    it is rendered on every read, with the environment of that moment."""
+    return _PROFILE_JINJA.from_string(text)
+
+
+def _rendered(value: object) -> Any:
     if isinstance(value, str):
-        return environment.from_string(value).render(env_var=_env_var)
+        return _template(value).render(env_var=_env_var)
     if isinstance(value, dict):
-        return {key: _rendered(item, environment) for key, item in value.items()}
+        return {key: _rendered(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_rendered(item, environment) for item in value]
+        return [_rendered(item) for item in value]
     return value
 
 
