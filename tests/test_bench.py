@@ -137,7 +137,7 @@ def test_a_log_line_outside_a_terminal_is_one_whole_line(capsys) -> None:
     handler = log_handler()
     logger.addHandler(handler)
     logger.propagate = False
-    path = "/tmp/" + "a long folder/" * 12 + "ci.duckdb"
+    path = "warehouse/" + "a long folder/" * 12 + "ci.duckdb"
     try:
         logger.warning("the warehouse %s is locked", path)
     finally:
