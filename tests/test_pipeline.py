@@ -19,7 +19,7 @@ from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed
-from dataops.zones import SOURCE_RELATIONS, source_rows
+from dataops.zones import ZONE_RELATIONS, source_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -69,8 +69,8 @@ def facts_before(warehouse: Path, day: date) -> set[tuple]:
 
 
 def all_fingerprints(warehouse: Path) -> dict[str, set[tuple]]:
-    relations = [name for names in SOURCE_RELATIONS.values() for name in names]
-    relations += [
+    relations = [
+        *ZONE_RELATIONS,
         "marts.fct_flights",
         "marts.dim_planes",
         "marts.dim_airports",

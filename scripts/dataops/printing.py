@@ -93,9 +93,8 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
 def build_summary(project: Project, target: str | None, outcome: build_module.DbtOutcome) -> None:
     name, output = project.output(target)
     where = project.warehouse_path(name) if output["type"] == "duckdb" else f"Spark, target {name}"
-    relations = [rel for names in zones.SOURCE_RELATIONS.values() for rel in names]
     # one read of the warehouse for the zones and the marts
-    counts = zones.relation_rows(project, name, [*relations, *zones.MART_RELATIONS])
+    counts = zones.relation_rows(project, name, [*zones.ZONE_RELATIONS, *zones.MART_RELATIONS])
     table = Table(
         title=f"rows per zone ({where}); reconciles: staging = trusted + quarantine",
         title_justify="left",

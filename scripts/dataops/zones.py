@@ -50,6 +50,8 @@ SOURCE_RELATIONS = {
     ),
 }
 ZONE_COLUMNS = ("landing", "staging", "trusted", "quarantine")
+# Every relation of SOURCE_RELATIONS, source by source.
+ZONE_RELATIONS = tuple(relation for names in SOURCE_RELATIONS.values() for relation in names)
 # The landing model of each source: the one relation that reads its landed files.
 LANDING_RELATIONS = {source: relations[0] for source, relations in SOURCE_RELATIONS.items()}
 
@@ -142,9 +144,8 @@ def source_rows(warehouse: Path, counts: dict[str, int] | None = None) -> list[S
 
     ``counts`` (from ``relation_rows``) replaces reading the DuckDB ``warehouse``.
     """
-    relations = [relation for names in SOURCE_RELATIONS.values() for relation in names]
     if counts is None:
-        counts = table_rows(warehouse, relations)
+        counts = table_rows(warehouse, ZONE_RELATIONS)
     return [
         SourceRows(source, *(counts[relation] for relation in names))
         for source, names in SOURCE_RELATIONS.items()
