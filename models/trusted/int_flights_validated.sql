@@ -77,11 +77,35 @@ versions as (
 ),
 
 {#
+    Most flights arrive once: they are the latest version, and no file
+    repeats them. Only the others are ranked, which spares most rows the
+    window (a sort of every column, the model's largest cost).
+#}
+repeated_flights as (
+    select flight_id
+    from versions
+    group by flight_id
+    having count(*) > 1
+),
+
+{#
     Latest file wins. The rows of one flight in one file are ordered by
     their other columns, so that the row kept is the same on every run and
     engine. A row with no date stands alone in its file.
 #}
 versions_ranked as (
+    select
+        *,
+        1 as version_rank,
+        false as is_duplicate_in_file
+    from versions
+    where
+        flight_id not in (
+            select repeated_flights.flight_id from repeated_flights
+        )
+
+    union all
+
     select
         *,
         row_number() over versions_of_a_flight as version_rank,
@@ -90,6 +114,10 @@ versions_ranked as (
             false
         ) as is_duplicate_in_file
     from versions
+    where
+        flight_id in (
+            select repeated_flights.flight_id from repeated_flights
+        )
     window versions_of_a_flight as (
         partition by
             flight_id,
