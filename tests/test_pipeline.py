@@ -101,6 +101,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
         feed(feeds, project.inbox_dir, WEEK_START, WEEK_END)
         steps["week_ingest"] = ingest(project, "ci")
         steps["week_build"] = build(project, "ci", artifacts_dir=artifacts)
+        steps["week_log"] = (artifacts / "logs" / "dbt.log").read_text(encoding="utf-8")
         steps["week"] = all_fingerprints(warehouse)
         steps["week_facts"] = fact_values(warehouse)
         steps["week_early_facts"] = facts_before(warehouse, WEEK_END)
@@ -163,6 +164,13 @@ def test_week_build_passes_its_tests(pipeline: dict) -> None:
     # the known defects of the data are reported, not hidden: unregistered planes
     # and destinations show up as warnings
     assert outcome.tests.get("warn", 0) >= 3
+
+
+def test_the_dbt_log_file_is_plain_text(pipeline: dict) -> None:
+    # read in an editor or with grep by whoever is on call: no terminal colour codes
+    log = pipeline["week_log"]
+    assert "OK created sql incremental model trusted.trusted_flights" in log
+    assert "\x1b[" not in log
 
 
 def test_next_day_adds_exactly_its_rows(pipeline: dict) -> None:

@@ -223,6 +223,8 @@ def bench_environment(
         "DATAOPS_DATA_DIR": str(folder / "data"),
         "DATAOPS_WAREHOUSE_DIR": str(folder / "warehouse"),
         "DBT_TARGET": target,
+        # each step's output goes to a file: no terminal colour codes in it
+        "DBT_USE_COLORS": "false",
     }
     dbt_args = [
         "--project-dir",

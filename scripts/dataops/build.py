@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -130,6 +131,11 @@ def run_dbt(
     ]
     if target:
         args += ["--target", target]
+    if not sys.stdout.isatty():
+        # dbt colours each result's status inside the message, which its log file
+        # keeps (use_colors_file drops only the colour of a line's prefix): colours
+        # in a terminal only
+        args.append("--no-use-colors")
     if artifacts_dir is not None:
         args += ["--target-path", str(artifacts_dir / "target")]
         args += ["--log-path", str(artifacts_dir / "logs")]
