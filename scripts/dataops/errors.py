@@ -47,3 +47,23 @@ def warehouse_locked(
         + (f" (PID {holder.group(1)})" if holder else ""),
         f"wait for the dbt or dataops command writing it to finish, then {then}",
     )
+
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators: what a
+# terminal or a log reader would act on instead of showing.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: object) -> str:
+    """``text`` with every control character escaped (``\\n``, ``\\x1b``), for one output line.
+
+    Names and messages that come from outside (a file's name, a line of its content,
+    an exception's text) pass through this before they are printed or logged, so that
+    a name with a newline cannot forge a log line and an escape code cannot drive the
+    terminal.
+    """
+    return _CONTROL.sub(_escaped, str(text))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
