@@ -1,17 +1,18 @@
 """What ``dataops train``, ``dataops models`` and ``dataops model rollback`` print.
 
-Data to stdout (tables), diagnostics to stderr, always literally, as in ``printing``.
+Data to stdout (tables), diagnostics to stderr, always literally and one line each, their
+control characters escaped, as in ``printing`` (group names and tags come from the data).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
 from rich.table import Table
 
+from dataops.errors import printable
 from dataops.ml import registry
-from dataops.printing import stdout
+from dataops.printing import out, stdout
 
 if TYPE_CHECKING:
     from dataops.ml.trainer import TrainingOutcome
@@ -43,7 +44,7 @@ def _short(digest: str) -> str:
 def training(outcome: TrainingOutcome) -> None:
     """Data, metrics beside the baseline's, fairness, importance, time, the gate's checks."""
     data = outcome.fingerprint
-    click.echo(
+    out(
         f"model {outcome.model_name} v{outcome.version} (run {outcome.run_id}),"
         f" target {outcome.target}, flights of {data.first_date} to {data.last_date}"
     )
@@ -53,7 +54,7 @@ def training(outcome: TrainingOutcome) -> None:
         else "no dbt invocation recorded"
     )
     published = f", published {data.published_at}" if data.published_at else ""
-    click.echo(
+    out(
         f"data: {data.train_rows:,} training flights"
         f" (keys sha256 {_short(data.train_keys_sha256)}),"
         f" {data.validation_rows:,} validation flights"
@@ -71,25 +72,25 @@ def training(outcome: TrainingOutcome) -> None:
         f"{row.feature} {row.roc_auc_drop_mean:.3f}"
         for row in outcome.importance.head(5).itertuples()
     )
-    click.echo(f"permutation importance (ROC AUC lost when shuffled): {top}")
+    out(f"permutation importance (ROC AUC lost when shuffled): {top}")
     seconds = outcome.seconds
-    click.echo(
+    out(
         f"time: training {seconds['training']:.1f} s (model fit {seconds['model_fit']:.1f} s,"
         f" baseline fit {seconds['baseline_fit']:.1f} s), {seconds['total']:.1f} s in all"
     )
-    click.echo("gate:")
+    out("gate:")
     for check in outcome.decision.checks:
-        click.echo(f"  {'pass' if check.passed else 'FAIL'}  {check.detail}")
+        out(f"  {'pass' if check.passed else 'FAIL'}  {check.detail}")
     before = outcome.champion_before
     if outcome.promoted:
         was = f" (was v{before.version})" if before else " (the first)"
-        click.echo(f"champion: v{outcome.version}{was}")
+        out(f"champion: v{outcome.version}{was}")
     else:
-        click.echo(
+        out(
             f"not promoted: the champion stays "
             f"{'v' + before.version if before else 'unset (no champion yet)'}"
         )
-    click.echo(f"browse: mlflow ui --backend-store-uri {outcome.tracking_uri}")
+    out(f"browse: mlflow ui --backend-store-uri {outcome.tracking_uri}")
 
 
 def fairness_tables(outcome: TrainingOutcome) -> None:
@@ -110,7 +111,7 @@ def fairness_tables(outcome: TrainingOutcome) -> None:
             table.add_column(label, justify="right")
         for group, row in frame.iterrows():
             table.add_row(
-                str(group),
+                printable(group),
                 f"{int(row['flights']):,}",
                 f"{int(row['delayed_flights']):,}",
                 _rate(row["recall"], row["in_recall_gap"]),
@@ -127,29 +128,29 @@ def _rate(value: float, measured: bool) -> str:
 def versions(listing: list[dict], history: list[dict], store: str) -> None:
     """Every version, newest first: aliases, data, validation metrics, the gate's decision."""
     if not listing:
-        click.echo(f"no version registered in {store}: run dataops train")
+        out(f"no version registered in {store}: run dataops train")
         return
-    click.echo(f"registered versions of the model in {store}, newest first:")
+    out(f"registered versions of the model in {store}, newest first:")
     for item in listing:
         aliases = f" [{', '.join(item['aliases'])}]" if item["aliases"] else ""
         decision = "promoted" if item["promoted"] else "NOT promoted"
-        click.echo(
+        out(
             f"v{item['version']}{aliases}  {decision}  registered {item['registered_at']},"
             f" target {item['target']}, flights of {item['dates']}"
             f" ({_count(item['train_rows'])} training,"
             f" {_count(item['validation_rows'])} validation)"
         )
-        click.echo(
+        out(
             f"    validation ROC AUC {_number(item['roc_auc'])}"
             f" (baseline {_number(item['baseline_roc_auc'])}),"
             f" largest recall gap {_number(item['recall_gap'])},"
             f" largest false positive rate gap {_number(item['false_positive_rate_gap'])}"
         )
-        click.echo(f"    gate: {item['summary']}")
-    click.echo("champion history:")
+        out(f"    gate: {item['summary']}")
+    out("champion history:")
     for event in history:
         previous = f" (was v{event['previous']})" if event.get("previous") else ""
-        click.echo(f"  {event['at']}  champion v{event['champion']}{previous}  by {event['by']}")
+        out(f"  {event['at']}  champion v{event['champion']}{previous}  by {event['by']}")
 
 
 def _count(value: str | None) -> str:
@@ -161,8 +162,8 @@ def _number(value: float | None) -> str:
 
 
 def rolled_back(result: registry.Rollback, name: str) -> None:
-    click.echo(f"champion of {name}: v{result.champion} (was v{result.previous})")
-    click.echo(
+    out(f"champion of {name}: v{result.champion} (was v{result.previous})")
+    out(
         "the predictions follow at the next build: dataops build -s ml_delay_predictions+"
         " (dataops model rollback again rolls forward)"
     )

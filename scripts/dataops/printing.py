@@ -1,13 +1,16 @@
 """What the commands print: data to stdout, diagnostics to stderr, always literally.
 
 Names of files and reasons come from outside (a source's file name, a line of
-its content): they are printed as they are, never read as rich markup or
-emoji codes (``[red]`` or ``:fire:`` in a file name stay as typed).
+its content, an exception's message): they are never read as rich markup or
+emoji codes (``[red]`` or ``:fire:`` in a file name stay as typed), and every
+line printed here has its control characters escaped (``errors.printable``):
+a name with a newline cannot forge a line of its own, an escape code cannot
+drive the terminal. ``note``, ``error`` and ``out`` print one line each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import click
 from rich.console import Console
@@ -17,7 +20,7 @@ from rich.text import Text
 from dataops import bench as bench_module
 from dataops import build as build_module
 from dataops import zones
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, printable
 from dataops.ingest import IngestSummary
 from dataops.project import Project
 
@@ -27,16 +30,39 @@ stdout = Console(emoji=False, highlight=False, markup=False)
 DEBUG_HINT = "rerun with --debug for the traceback"
 
 
-def note(line: str) -> None:
-    """One diagnostic line on stderr, printed literally."""
-    stderr.print(Text(line), soft_wrap=True)
+def note(line: object) -> None:
+    """One diagnostic line on stderr, printed literally, its control characters escaped."""
+    stderr.print(Text(printable(line)), soft_wrap=True)
 
 
-def error(reason: str, hint: str = "") -> None:
-    """The one-line end of a failed command: what failed, and what to do."""
-    stderr.print(Text("error: ", style="bold red") + Text(reason), soft_wrap=True)
+def out(line: object) -> None:
+    """One line of data on stdout, its control characters escaped."""
+    click.echo(printable(line))
+
+
+def block(text: str) -> None:
+    """Lines of data on stdout (a message's body, a Markdown diff), each escaped as ``out``."""
+    for line in text.split("\n"):
+        out(line)
+
+
+def error(reason: str, hint: str = "", details: Sequence[str] = ()) -> None:
+    """The end of a failed command: what failed (one line), then what to do.
+
+    ``details`` (the files or nodes a reason lists) are printed one line each
+    between them, always indented: none can pass for a line of its own.
+    """
+    stderr.print(Text("error: ", style="bold red") + Text(printable(reason)), soft_wrap=True)
+    for detail in details:
+        note(detail if detail.startswith(" ") else f"  {detail}")
     if hint:
         note(f"  what to do: {hint}")
+
+
+def failure(raised: DataOpsError) -> None:
+    """A DataOpsError as ``error`` prints it: its reason's first line, the others as details."""
+    first, *rest = raised.reason.split("\n")
+    error(first, raised.hint, rest)
 
 
 def ingest_summary(project: Project, summary: IngestSummary) -> None:
@@ -54,7 +80,7 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
             for count, label in ((counts.waiting, "waiting"), (counts.failed, "failed"))
             if count
         )
-        click.echo(
+        out(
             f"{source:<9} {counts.landed:>4} landed {counts.duplicate:>4} duplicate"
             f" {counts.rejected:>4} rejected {counts.rows:>8} rows{extra}"
             f"  -> {project.landing_dir / source}"
@@ -111,8 +137,8 @@ def build_summary(project: Project, target: str | None, outcome: build_module.Db
         )
     stdout.print(table)
     for relation in zones.MART_RELATIONS:
-        click.echo(f"{relation:<32} {counts[relation]:>9,} rows")
-    click.echo(f"tests: {outcome.tests_line}")
+        out(f"{relation:<32} {counts[relation]:>9,} rows")
+    out(f"tests: {outcome.tests_line}")
 
 
 def bench_table(results: list[bench_module.ScaleResult]) -> None:

@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataOpsError as error:
         if _options["debug"]:
             raise
-        printing.error(error.reason, error.hint)
+        printing.failure(error)
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt):
         printing.note("aborted")

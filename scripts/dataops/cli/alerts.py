@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dataops import printing
 from dataops.alert_messages import URLS_VARIABLE
 from dataops.cli.group import cli
 from dataops.errors import DataOpsError
@@ -36,9 +37,9 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
 
     outcome = alerts_module.check_history(project, target, report_path=report_path, dry_run=dry_run)
     for message in outcome.messages:
-        click.echo(message.title)
+        printing.out(message.title)
         if dry_run:
-            click.echo(message.body + "\n")
+            printing.block(message.body + "\n")
     where = (
         f"{outcome.channels} URL" + ("" if outcome.channels == 1 else "s")
         if outcome.channels

@@ -35,7 +35,7 @@ def check(manifest: Path | None) -> None:
     else:
         violations = conventions.check_manifest(manifest, config)
     for violation in violations:
-        click.echo(str(violation))
+        printing.out(violation)
     if violations:
         rules = sorted({violation.rule for violation in violations})
         raise DataOpsError(
@@ -71,7 +71,7 @@ def publish(full_refresh: bool) -> None:
         click.echo(f"tests: {build.tests_line}")
         for node in build.failed_nodes:
             rows = "" if node.failing_rows is None else f" ({node.failing_rows:,} failing rows)"
-            click.echo(f"{node.status.upper()} {node.unique_id}{rows}: {node.message}")
+            printing.out(f"{node.status.upper()} {node.unique_id}{rows}: {node.message}")
         raise DataOpsError(
             f"publish blocked: {len(build.failed_nodes)} nodes failed; prod unchanged"
             f" ({places.prod}); candidate kept for inspection: {places.candidate}",
@@ -178,7 +178,7 @@ def ci(output: Path) -> None:
     path = output if output.is_absolute() else project.root / output
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(outcome.markdown, encoding="utf-8")
-    click.echo(outcome.markdown)
+    printing.block(outcome.markdown)
     click.echo(f"diff: {path}")
     if not outcome.build.success:
         raise DataOpsError(

@@ -22,7 +22,7 @@ from rich.progress import (
 
 from dataops import printing
 from dataops import publish as publish_module
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, printable
 
 stderr = printing.stderr
 
@@ -51,16 +51,34 @@ def count_progress() -> Progress:
     )
 
 
+class PrintableFormatter(logging.Formatter):
+    """A record's message on one line, its control characters escaped (``errors.printable``).
+
+    Messages carry names from outside (a file's name, an exception's text): a newline
+    in one cannot forge a log line, an escape code cannot drive the terminal. The
+    traceback ``--debug`` adds to a record is left as Python writes it.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+
 def log_handler() -> logging.Handler:
     """Rich's handler in a terminal; elsewhere (CI, cron, a pipe) one plain line per record.
 
     Outside a terminal rich wraps at 80 columns and pads each line with spaces: a path
     in a message would be cut in two, where the one on call copies it from the log.
+    Either way a record's message is one line, escaped (``PrintableFormatter``).
     """
     if stderr.is_terminal:
-        return RichHandler(console=stderr, show_path=False, show_time=False, markup=False)
+        handler: logging.Handler = RichHandler(
+            console=stderr, show_path=False, show_time=False, markup=False
+        )
+        handler.setFormatter(PrintableFormatter("%(message)s"))
+        return handler
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)-8s %(message)s"))
+    handler.setFormatter(PrintableFormatter("%(levelname)-8s %(message)s"))
     return handler
 
 
