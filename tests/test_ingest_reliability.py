@@ -15,6 +15,8 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -715,3 +717,70 @@ def test_a_resent_file_restores_its_damaged_landed_copy(
     assert landed.read_bytes() == data
     assert oct(landed.stat().st_mode & 0o777) == "0o444"
     assert main(["verify"]) == 0
+
+
+# ---------------------------------------------------------------------------
+# a folder that cannot be written
+
+
+@contextmanager
+def _read_only(folder: Path) -> Iterator[None]:
+    """``folder`` read-only for everyone, root too: a read-only bind mount of itself."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_data_folder_is_said_with_what_to_do(
+    project_env: Project, fed_inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stock(project_env, fed_inbox, "flights")
+    data_dir = project_env.data_dir
+
+    with _read_only(data_dir):
+        ingest_code = main(["ingest"])
+        ingest_err = capsys.readouterr().err
+        feed_code = main(["feed", "--start", "2013-01-04"])
+        feed_err = capsys.readouterr().err
+
+    assert ingest_code == 1, ingest_err
+    [line, hint] = ingest_err.strip().splitlines()
+    assert line == (
+        f"error: cannot write the data folder {data_dir}: Read-only file system"
+        f" ({data_dir / '.ingest.lock'})"
+    )
+    assert hint == (
+        "  what to do: its file system is mounted read-only: remount it read-write,"
+        " or point DATAOPS_DATA_DIR at another folder, then run ingest again"
+    )
+    assert len(_inbox_files(project_env)) == 3
+    assert feed_code == 1, feed_err
+    [line] = [line for line in feed_err.splitlines() if line.startswith("error: ")]
+    assert line.startswith(f"error: cannot write the inbox {project_env.inbox_dir}: ")
+    assert "Read-only file system" in line and "DATAOPS_DATA_DIR" in feed_err
+
+    assert main(["ingest"]) == 0
+    assert _inbox_files(project_env) == []
+
+
+def test_a_read_only_warehouse_folder_is_said_with_what_to_do(
+    project_env: Project, fed_inbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stock(project_env, fed_inbox, "airlines")
+    assert main(["ingest"]) == 0
+    _stock(project_env, fed_inbox, "flights")
+    capsys.readouterr()
+
+    with _read_only(project_env.warehouse_dir):
+        code = main(["ingest"])
+
+    assert code == 1
+    [line, hint] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: cannot open the warehouse {project_env.warehouse_path()}: ")
+    assert "Read-only file system" in line
+    assert "DATAOPS_WAREHOUSE_DIR at another folder, then run ingest again" in hint
+    assert len(_inbox_files(project_env)) == 3

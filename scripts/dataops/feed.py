@@ -21,6 +21,7 @@ import pandas as pd
 
 from dataops.errors import DataOpsError
 from dataops.files import write_atomic
+from dataops.landing import WRITE_ERRORS, not_writable
 from dataops.sources import Feed
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,17 @@ def file_name(source: str, day: date, extension: str) -> str:
     return f"{source}_{day.isoformat()}.{extension}"
 
 
+def _write(inbox: Path, path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        raise not_writable(
+            error, "the inbox", inbox, "DATAOPS_DATA_DIR", "run dataops feed again"
+        ) from error
+
+
 def feed(
     feeds: dict[str, Feed],
     inbox: Path,
@@ -121,7 +133,7 @@ def feed(
         spec = feeds[source]
         frame = _typed(load_table(source), spec)
         path = inbox / source / file_name(source, start, spec.extension)
-        write_atomic(path, csv_bytes(frame))
+        _write(inbox, path, csv_bytes(frame))
         summary.add(source, len(frame))
 
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
@@ -141,7 +153,7 @@ def feed(
                 continue
             frame = _typed(group, spec)
             data = csv_bytes(frame) if spec.format == "csv" else jsonl_bytes(frame)
-            write_atomic(inbox / source / file_name(source, day, spec.extension), data)
+            _write(inbox, inbox / source / file_name(source, day, spec.extension), data)
             summary.add(source, len(frame))
         if progress:
             progress(done, len(days))

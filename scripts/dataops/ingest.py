@@ -331,47 +331,57 @@ def ingest(
     summary = IngestSummary(name, warehouse, project.data_dir)
     summary.sources = {source: SourceSummary() for source in sorted(feeds)}
 
-    with exclusive_lock(
-        project.data_dir / ".ingest.lock",
-        f"another dataops ingest is running on the data folder {project.data_dir}",
-        "wait for it to finish, then run ingest again",
-    ):
-        summary.created = _create_inbox(project, feeds)
-        with open_log(warehouse) as con, duckdb.connect() as scratch:
-            run = _Run(project, con, scratch, feeds, landed_files(con), clock)
-            for source in sorted(feeds):
-                landing.remove_stale_temp_files(project.landing_dir / source)
-            entries = _finish_claims(run, inbox_module.list_entries(project.inbox_dir, feeds))
-            ready, waiting = inbox_module.ready_files(entries, settle)
-            for left in waiting:
-                summary.wait(left)
-            if progress:
-                progress(0, len(ready))
-            for done, entry in enumerate(ready, start=1):
-                try:
-                    summary.add(run.take(entry))
-                except landing.ChangedWhileRead:
-                    summary.wait(
-                        Waiting(entry, "it changed while ingest read it: left for the next run")
-                    )
-                except OSError as error:
-                    if error.errno in DISK_ERRORS:
-                        raise _disk_error(entry, error) from error
-                    summary.fail(Waiting(entry, excerpt(f"{error.strerror or error}", 200)))
-                except duckdb.Error as error:
-                    raise _log_error(warehouse, error) from error
-                except Exception as error:  # one file's failure never stops the others
-                    log.debug("ingest of %s failed", entry.shown, exc_info=True)
-                    summary.fail(Waiting(entry, excerpt(f"{type(error).__name__}: {error}", 200)))
+    try:
+        with exclusive_lock(
+            project.data_dir / ".ingest.lock",
+            f"another dataops ingest is running on the data folder {project.data_dir}",
+            "wait for it to finish, then run ingest again",
+        ):
+            summary.created = _create_inbox(project, feeds)
+            with open_log(warehouse) as con, duckdb.connect() as scratch:
+                run = _Run(project, con, scratch, feeds, landed_files(con), clock)
+                for source in sorted(feeds):
+                    landing.remove_stale_temp_files(project.landing_dir / source)
+                entries = _finish_claims(run, inbox_module.list_entries(project.inbox_dir, feeds))
+                ready, waiting = inbox_module.ready_files(entries, settle)
+                for left in waiting:
+                    summary.wait(left)
                 if progress:
-                    progress(done, len(ready))
-            try:
-                export_log(con, project.log_export_path(name))
-            except (OSError, duckdb.Error) as error:
-                raise DataOpsError(
-                    f"cannot write the copy of the log {project.log_export_path(name)}: "
-                    f"{str(error).splitlines()[0]}",
-                    "the files of this run are landed and logged; free space, then run ingest "
-                    "again to rewrite the copy",
-                ) from error
+                    progress(0, len(ready))
+                for done, entry in enumerate(ready, start=1):
+                    try:
+                        summary.add(run.take(entry))
+                    except landing.ChangedWhileRead:
+                        summary.wait(
+                            Waiting(entry, "it changed while ingest read it: left for the next run")
+                        )
+                    except OSError as error:
+                        if error.errno in DISK_ERRORS:
+                            raise _disk_error(entry, error) from error
+                        summary.fail(Waiting(entry, excerpt(f"{error.strerror or error}", 200)))
+                    except duckdb.Error as error:
+                        raise _log_error(warehouse, error) from error
+                    except Exception as error:  # one file's failure never stops the others
+                        log.debug("ingest of %s failed", entry.shown, exc_info=True)
+                        summary.fail(
+                            Waiting(entry, excerpt(f"{type(error).__name__}: {error}", 200))
+                        )
+                    if progress:
+                        progress(done, len(ready))
+                try:
+                    export_log(con, project.log_export_path(name))
+                except (OSError, duckdb.Error) as error:
+                    raise DataOpsError(
+                        f"cannot write the copy of the log {project.log_export_path(name)}: "
+                        f"{str(error).splitlines()[0]}",
+                        "the files of this run are landed and logged; free space, then run ingest "
+                        "again to rewrite the copy",
+                    ) from error
+    except OSError as error:
+        # the data folder itself (the lock, the inbox's folders, a claim): not one file's
+        if error.errno not in landing.WRITE_ERRORS:
+            raise
+        raise landing.not_writable(
+            error, "the data folder", project.data_dir, "DATAOPS_DATA_DIR", "run ingest again"
+        ) from error
     return summary

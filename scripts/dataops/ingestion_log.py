@@ -21,6 +21,7 @@ import duckdb
 from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.file_checks import sql_string
 from dataops.files import remove_quietly
+from dataops.landing import not_writable, write_errno
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +83,18 @@ def _cannot_open(warehouse: Path, error: BaseException, created: bool) -> DataOp
     cause = str(error).split("\n", 1)[0]
     if is_duckdb_lock(cause) and not created:
         return warehouse_locked(error, warehouse, then="run ingest again")
+    unwritable = write_errno(cause) and not_writable(
+        error, "the warehouse folder", warehouse.parent, "DATAOPS_WAREHOUSE_DIR", "run ingest again"
+    )
     if created:
         return DataOpsError(
             f"cannot create the warehouse {warehouse}: {cause}",
-            "nothing was left behind: free space (or fix the folder's permissions), "
-            "then run ingest again",
+            "nothing was left behind: "
+            + (unwritable.hint if unwritable else "free space (or fix the folder's permissions)")
+            + ("" if unwritable else ", then run ingest again"),
         )
+    if unwritable:
+        return DataOpsError(f"cannot open the warehouse {warehouse}: {cause}", unwritable.hint)
     return DataOpsError(
         f"cannot open the warehouse {warehouse}: {cause}",
         "if an earlier run stopped while creating it (a disk full) it holds nothing: move it "

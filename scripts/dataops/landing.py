@@ -5,11 +5,15 @@ restores a landed copy that is missing or changed (``restore``); a rejected entr
 never deleted or followed, to ``landing/_rejected/<source>/`` with a ``.reason.txt`` saying
 what to do (``rejected_target``, ``write_reason``, ``move_aside``). The ingest lock of the
 data folder makes every step here safe against a second ingest.
+
+A folder that cannot be written (read-only, no permission, no space) is said as such, with
+the folder and what to do (``not_writable``), by ingest, feed and build alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -17,23 +21,68 @@ from datetime import datetime
 from pathlib import Path
 
 from dataops import inbox as inbox_module
+from dataops.errors import DataOpsError
 from dataops.file_checks import excerpt
 from dataops.files import copy_atomic, sha256_of, write_atomic
 from dataops.inbox import Entry
 from dataops.project import Project
 
 __all__ = [
+    "WRITE_ERRORS",
     "ChangedWhileRead",
     "land",
     "move_aside",
     "not_a_file",
+    "not_writable",
     "rejected_target",
     "remove_stale_temp_files",
     "restore",
+    "write_errno",
     "write_reason",
 ]
 
 log = logging.getLogger(__name__)
+
+
+# The errors of writing into a folder rather than of one file, and what to do about each.
+WRITE_ERRORS = {
+    errno.EROFS: "its file system is mounted read-only: remount it read-write",
+    errno.EACCES: "this user may not write there: give it write permission",
+    errno.EPERM: "this user may not write there: give it write permission",
+    errno.ENOSPC: "its disk is full: free space on it",
+    errno.EDQUOT: "the disk quota is used up: free space",
+}
+# How DuckDB and dbt say them (their errors carry the text, not the number).
+_MESSAGES = {
+    "read-only file system": errno.EROFS,
+    "permission denied": errno.EACCES,
+    "no space left on device": errno.ENOSPC,
+    "disk quota exceeded": errno.EDQUOT,
+}
+
+
+def write_errno(error: BaseException | str) -> int | None:
+    """The errno of ``error`` when it is one of WRITE_ERRORS (also read from its message)."""
+    number = getattr(error, "errno", None)
+    if number in WRITE_ERRORS:
+        return number
+    text = str(error).lower()
+    return next((code for message, code in _MESSAGES.items() if message in text), None)
+
+
+def not_writable(
+    error: BaseException, what: str, folder: Path, variable: str, then: str
+) -> DataOpsError:
+    """What to say when ``folder`` (``what``: "the data folder") cannot be written."""
+    number = write_errno(error)
+    cause = (getattr(error, "strerror", None) or os.strerror(number)) if number else str(error)
+    filename = getattr(error, "filename", None)
+    at = f" ({filename})" if filename and Path(filename) != folder else ""
+    return DataOpsError(
+        f"cannot write {what} {folder}: {cause}{at}",
+        f"{WRITE_ERRORS.get(number or 0, 'check the folder')}, or point {variable} at another"
+        f" folder, then {then}",
+    )
 
 
 class ChangedWhileRead(Exception):
