@@ -149,7 +149,7 @@ def damage_unlogged(project: Project) -> tuple[Path, str]:
     feed_files = feed_day(project, scratch, DAY_4)
     path = project.landing_dir / "flights" / "flights_2013-01-04.csv"
     shutil.copy(feed_files / "flights" / "flights_2013-01-04.csv", path)
-    return path, "no landed row of the ingestion log of ci names it"
+    return path, "no landed row of the ingestion log of any target names it"
 
 
 def feed_day(project: Project, inbox: Path, day: date) -> Path:

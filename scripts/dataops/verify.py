@@ -8,9 +8,19 @@ This module re-hashes the landed files and names each one that is
 
 - changed: on disk, but its SHA-256 is not the logged one;
 - missing: logged as landed, not on disk;
-- unlogged: under ``landing/`` but named by no landed row of the log
-  (``_rejected/``, ``_ingestion/`` and the hidden temporary files an
+- unlogged: under ``landing/`` but named by no landed row of the log of any
+  target (``_rejected/``, ``_ingestion/`` and the hidden temporary files an
   interrupted copy leaves are not landed files).
+
+Every target shares the landing folder of ``DATA_DIR``: a file another target's
+log names (``dataops.verify_owners``) is that target's, counted as information
+("2 files of other targets (dev: 2)"), never moved or checked here; its own
+``dataops verify --target`` checks it. When another target's log cannot be read
+from its file (a writer holds it) nor fully from its Parquet copy, a file no log
+read names may be that target's: it is listed in a warning, with the command to
+run again, and does not fail the verification. Verifying a target never fails
+because another target is busy; a stray file is named by the next verification
+run while no writer holds the other logs.
 
 The log is the record: nothing here writes it or any landed file. The log is
 read from the target's DuckDB file, opened read-only; for a Spark target that
@@ -22,6 +32,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +44,7 @@ from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.files import sha256_of
 from dataops.ingest import LANDED, LOG_TABLE
 from dataops.project import Project
+from dataops.verify_owners import sort_strays
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +96,10 @@ class VerifyResult:
     bytes: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    # files under landing/ that another target's log names: how many per target
+    others: Counter[str] = field(default_factory=Counter)
+    # files no log read names, while a log could not be read whole: their target unknown
+    unchecked: list[Path] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         return sum(1 for problem in self.problems if problem.kind == kind)
@@ -95,6 +111,13 @@ class VerifyResult:
     @property
     def summary(self) -> str:
         found = ", ".join(f"{self.count(kind)} {kind}" for kind in KINDS)
+        if self.others:
+            per_target = ", ".join(
+                f"{name}: {count:,}" for name, count in sorted(self.others.items())
+            )
+            found += f"; {self.others.total():,} files of other targets ({per_target})"
+        if self.unchecked:
+            found += f"; {len(self.unchecked):,} files whose target could not be checked"
         rate = self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
         return (
             f"verified {self.files:,} landed files of target {self.target} ({self.scope}):"
@@ -234,8 +257,8 @@ def check_files(
     return problems, read, time.perf_counter() - started
 
 
-def unlogged_files(project: Project, files: Sequence[LandedFile], target: str) -> list[Problem]:
-    """Files under ``landing/`` that no landed row of the log names."""
+def unlogged_files(project: Project, files: Sequence[LandedFile]) -> list[Path]:
+    """Files under ``landing/`` that no landed row of ``files`` (a log) names."""
     if not project.landing_dir.is_dir():
         return []
     named = {project.data_dir / item.landed_path for item in files}
@@ -245,7 +268,7 @@ def unlogged_files(project: Project, files: Sequence[LandedFile], target: str) -
             continue
         found += sorted(entry.rglob("*")) if entry.is_dir() else [entry]
     return [
-        Problem(UNLOGGED, path, f"no landed row of the ingestion log of {target} names it")
+        path
         for path in found
         if path.is_file() and path not in named and not _interrupted_copy(path)
     ]
@@ -282,7 +305,12 @@ def verify(
     result = VerifyResult(name, warehouse, EVERY_FILE)
     result.problems, result.bytes, result.seconds = check_files(project, files, progress)
     result.files = len(files)
-    result.problems += unlogged_files(project, files, name)
+    strays = sort_strays(project, warehouse, name, unlogged_files(project, files))
+    result.others, result.unchecked = strays.others, strays.unknown
+    result.problems += [
+        Problem(UNLOGGED, path, "no landed row of the ingestion log of any target names it")
+        for path in strays.unlogged
+    ]
     return result
 
 
@@ -347,9 +375,9 @@ def require_intact(result: VerifyResult, refused: str | None = None) -> None:
         )
     if result.count(UNLOGGED):
         hints.append(
-            "move each unlogged file out of the landing folder (a file a source sent goes"
-            " into the inbox, where dataops ingest checks and logs it); if another target"
-            " ingested it, run dataops verify --target <that target>"
+            "move each unlogged file out of the landing folder: no target's ingestion log"
+            " names it, so no build reads it (a file a source sent goes into the inbox,"
+            " where dataops ingest checks and logs it)"
         )
     hints.append(f"then run dataops verify --target {result.target}")
     raise DataOpsError(f"{head}:\n  {listed}", "; ".join(hints))
