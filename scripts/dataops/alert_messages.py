@@ -6,6 +6,10 @@ in one run) share a message. A message says what, where, the counts, the table
 of the failing rows and the report's file, in Markdown that Apprise renders for
 each service (a JSON webhook receives it as ``message``, with ``title`` and
 ``type``: failure, warning or success).
+
+A URL holds its service's secrets: nothing here shows more of it than
+``alert_secrets.mask_url`` does, and every record logged while sending (by
+Apprise, urllib3 or dataops, at any level) goes through ``alert_secrets.masking``.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from dataclasses import dataclass
 
 import apprise
 
+from dataops import alert_secrets
 from dataops.alert_problems import Problem
 from dataops.errors import DataOpsError
 
 log = logging.getLogger(__name__)
+alert_secrets.install()
 
 URLS_VARIABLE = "DATAOPS_ALERT_URLS"
 OPENED, CHANGED, RESOLVED = "opened", "changed", "resolved"
@@ -51,15 +57,8 @@ def alert_urls(text: str | None = None) -> list[str]:
     """
     value = os.environ.get(URLS_VARIABLE, "") if text is None else text
     urls = [item for item in re.split(r"[,\s]+", value) if item]
-    quiet = logging.getLogger("apprise")
     for number, url in enumerate(urls, start=1):
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)  # Apprise would log the whole URL, secrets included
-        try:
-            plugin = apprise.Apprise.instantiate(url)
-        finally:
-            quiet.setLevel(level)
-        if plugin is None:
+        if alert_secrets.instantiate(url) is None:
             scheme = url.split("://", 1)[0] + "://..." if "://" in url else "no scheme"
             raise DataOpsError(
                 f"{URLS_VARIABLE}: URL {number} of {len(urls)} ({scheme}) is not an address"
@@ -138,26 +137,42 @@ def compose(
 def deliver(
     messages: Sequence[Message], urls: Sequence[str]
 ) -> tuple[list[Message], list[Message]]:
-    """Send each message to every URL (to the log without one): the delivered, the others."""
+    """Send each message to every URL (to the log without one): the delivered, the others.
+
+    A message is delivered when every URL took it; the URLs that did not are logged,
+    masked (``alert_secrets.mask_url``).
+    """
     if not urls:
         for message in messages:
             level = logging.INFO if message.event == RESOLVED else logging.WARNING
             log.log(level, "%s\n%s", message.title, message.body)
         return list(messages), []
-    sender = apprise.Apprise()
-    for url in urls:
-        sender.add(url)
     delivered, undelivered = [], []
-    for message in messages:
-        result = sender.notify(
-            body=message.body,
-            title=message.title,
-            notify_type=NOTIFY_TYPES[message.severity],
-            body_format=apprise.NotifyFormat.MARKDOWN,
-        )
-        if result:
-            delivered.append(message)
-        else:
-            log.error("alert not delivered to every URL (sent again next time): %s", message.title)
-            undelivered.append(message)
+    with alert_secrets.masking(urls):
+        senders = []
+        for url in urls:
+            sender = apprise.Apprise()
+            sender.add(url)
+            senders.append((alert_secrets.mask_url(url), sender))
+        log.debug("sending to %s", ", ".join(shown for shown, _sender in senders))
+        for message in messages:
+            failed = [
+                shown
+                for shown, sender in senders
+                if not sender.notify(
+                    body=message.body,
+                    title=message.title,
+                    notify_type=NOTIFY_TYPES[message.severity],
+                    body_format=apprise.NotifyFormat.MARKDOWN,
+                )
+            ]
+            if failed:
+                log.error(
+                    "alert not delivered to %s (sent again next time): %s",
+                    ", ".join(failed),
+                    message.title,
+                )
+                undelivered.append(message)
+            else:
+                delivered.append(message)
     return delivered, undelivered
