@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from dataops.feed import feed
 from dataops.project import Project
@@ -14,6 +17,28 @@ from dataops.sources import Feed, load_feeds
 ROOT = Path(__file__).parents[1]
 FED_START = date(2013, 1, 1)
 FED_END = date(2013, 1, 3)
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: "ci" (make test) a few derandomized
+# examples, not shrunk, "fuzz" (make fuzz) many random ones, shrunk (at most 5 minutes), their
+# failures kept under build/ to replay. max_examples is sized for
+# tests/test_source_mutations.py, two dbt builds an example.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=3,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    database=DirectoryBasedExampleDatabase(str(ROOT / "build" / "hypothesis")),
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The unit of work of the files that read the session build `built_days` (BUILT_DAYS_FILES).
 SHARED_UNIT = "built_days"
@@ -27,6 +52,7 @@ LONGEST_FIRST = (
     "test_spark_parity.py",
     "test_delivery.py",
     SHARED_UNIT,
+    "test_source_mutations.py",
     "test_sandbox_paths.py",
     "test_incremental.py",
     "test_verify.py",
