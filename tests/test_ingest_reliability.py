@@ -784,3 +784,14 @@ def test_a_read_only_warehouse_folder_is_said_with_what_to_do(
     assert "Read-only file system" in line
     assert "DATAOPS_WAREHOUSE_DIR at another folder, then run ingest again" in hint
     assert len(_inbox_files(project_env)) == 3
+
+    with _read_only(project_env.warehouse_dir):
+        code = main(["build"])
+
+    assert code == 1
+    [line, hint] = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"error: cannot write the warehouse folder {project_env.warehouse_dir}: Read-only file"
+        f" system ({project_env.warehouse_dir / '.dev.duckdb.build.lock'})"
+    )
+    assert "DATAOPS_WAREHOUSE_DIR at another folder, then run dataops build again" in hint

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dataops import verify
-from dataops.errors import DataOpsError
+from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
+from dataops.files import exclusive_lock
+from dataops.landing import WRITE_ERRORS, not_writable, write_errno
 from dataops.project import Project
 from dataops.zones import LANDING_RELATIONS
 
@@ -104,6 +107,60 @@ def _release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
+_QUOTED_PATH = re.compile(r'"(/[^"]+)"')
+
+
+def resource_error(
+    project: Project, cause: BaseException | str, artifacts_dir: Path | None, then: str
+) -> DataOpsError | None:
+    """The error to raise when dbt failed for want of the warehouse, not for a model.
+
+    Another process holding the warehouse (DuckDB admits one writer), or a folder dbt
+    writes that is full, read-only or not ours: one line naming it and what to do,
+    instead of a failure per node. None for any other failure.
+    """
+    if is_duckdb_lock(str(cause)):
+        return warehouse_locked(cause, then=then)
+    number = write_errno(str(cause))
+    if number is None:
+        return None
+    quoted = _QUOTED_PATH.search(str(cause))
+    filename = getattr(cause, "filename", None)
+    where = Path(quoted.group(1) if quoted else filename or artifacts_dir or project.root)
+    elsewhere = (
+        ", or point DATAOPS_WAREHOUSE_DIR at another folder"
+        if where.is_relative_to(project.warehouse_dir)
+        else ""
+    )
+    return DataOpsError(
+        f"dbt stopped: {os.strerror(number)} at {where}",
+        f"{WRITE_ERRORS[number]}{elsewhere}, then {then}",
+    )
+
+
+def resource_failure(
+    project: Project, outcome: DbtOutcome, artifacts_dir: Path | None, then: str
+) -> DataOpsError | None:
+    """``resource_error`` of the first failed node that failed for want of the warehouse."""
+    for node in outcome.failed_nodes:
+        if error := resource_error(project, node.message, artifacts_dir, then):
+            return error
+    return None
+
+
+def refuse_locked(warehouse: Path, then: str) -> None:
+    """Refuse at once, rather than node by node, a warehouse another process is writing."""
+    import duckdb
+
+    if not warehouse.is_file():
+        return
+    try:
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.Error as error:
+        if is_duckdb_lock(error):
+            raise warehouse_locked(error, warehouse, then=then) from error
+
+
 def run_dbt(
     project: Project,
     command: Sequence[str],
@@ -150,6 +207,9 @@ def run_dbt(
         command=" ".join(command), success=bool(result.success), result=result.result
     )
     if result.exception is not None:
+        then = "run the command again"
+        if error := resource_error(project, result.exception, artifacts_dir, then):
+            raise error from result.exception
         raise DataOpsError(
             f"dbt {outcome.command} could not run: {result.exception}",
             "read the message above; logs/dbt.log has the details",
@@ -229,6 +289,60 @@ def build(
             f"no ingestion log for target {log_of} at {project.log_export_path(log_of)}",
             f"run dataops ingest --target {log_of} first",
         )
+    with build_lock(project, name, output):
+        return _build(
+            project, target, name, select, full_refresh, ingestion_log_of, artifacts_dir, progress
+        )
+
+
+@contextmanager
+def build_lock(project: Project, name: str, output: Mapping[str, object]) -> Iterator[None]:
+    """One ``dataops build`` at a time on a DuckDB warehouse (a lock file beside it).
+
+    DuckDB admits one writer, but dbt-duckdb closes the file whenever no node
+    holds it: without this lock two builds would interleave their writes, and the
+    second would fail node by node. The kernel frees the lock if the process dies.
+    """
+    if output["type"] != "duckdb":
+        yield
+        return
+    warehouse = project.warehouse_path(name)
+    held = ExitStack()
+    try:
+        held.enter_context(
+            exclusive_lock(
+                warehouse.with_name(f".{warehouse.name}.build.lock"),
+                f"the warehouse {warehouse} is being built by another dataops build",
+                "wait for it to finish, then run dataops build again",
+            )
+        )
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        raise not_writable(
+            error,
+            "the warehouse folder",
+            warehouse.parent,
+            "DATAOPS_WAREHOUSE_DIR",
+            "run dataops build again",
+        ) from error
+    with held:
+        yield
+
+
+def _build(
+    project: Project,
+    target: str | None,
+    name: str,
+    select: Sequence[str],
+    full_refresh: bool,
+    ingestion_log_of: str | None,
+    artifacts_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> DbtOutcome:
+    again = "run dataops build again"
+    if project.output(target)[1]["type"] == "duckdb":
+        refuse_locked(project.warehouse_path(name), again)
     verify_inputs(project, name, full_refresh, ingestion_log_of, progress=progress)
     from dataops import daily
 
@@ -254,6 +368,8 @@ def build(
             f"check the names: dbt ls --select {' '.join(select)} lists what a selection "
             "matches; nothing was built",
         )
+    if not outcome.success and (error := resource_failure(project, outcome, artifacts_dir, again)):
+        raise error
     if not outcome.success:
         listed = "\n  ".join(outcome.failures) or "see the dbt output above"
         raise DataOpsError(

@@ -40,10 +40,11 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.build import DbtOutcome, run_dbt, verify_inputs
+from dataops.build import DbtOutcome, resource_failure, run_dbt, verify_inputs
 from dataops.errors import DataOpsError
 from dataops.files import CHUNK, exclusive_lock, fsync_path
 from dataops.ingest import LOG_TABLE, open_log
+from dataops.landing import WRITE_ERRORS, not_writable
 from dataops.project import Project
 
 log = logging.getLogger(__name__)
@@ -264,6 +265,24 @@ def publish(
     columns needs; the audit and the swap are the same.
     """
     places = Places.of(project)
+    try:
+        return _publish(project, places, ingest_into, full_refresh)
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        raise not_writable(
+            error,
+            "the warehouse folder",
+            project.warehouse_dir,
+            "DATAOPS_WAREHOUSE_DIR",
+            "run dataops publish again",
+        ) from error
+
+
+def _publish(
+    project: Project, places: Places, ingest_into: Callable[[str], int], full_refresh: bool
+) -> PublishOutcome:
+    again = "run dataops publish again (prod is unchanged)"
     with publish_lock(places):
         carried = prepare_candidate(places)
         ingested = ingest_into(CANDIDATE)
@@ -273,6 +292,8 @@ def publish(
         log.info("candidate: dbt build%s and every test", " --full-refresh" if full_refresh else "")
         outcome = build_candidate(project, places, full_refresh)
         if not outcome.success:
+            if error := resource_failure(project, outcome, places.candidate_artifacts, again):
+                raise error
             return PublishOutcome(False, outcome, carried)
         record = record_of(outcome, ingested, carried)
         swap_into_prod(places, record)

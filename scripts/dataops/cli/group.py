@@ -82,6 +82,33 @@ def log_handler() -> logging.Handler:
     return handler
 
 
+# dbt's console logger (dbt_common's get_stdout_config); its file logger is "file_log".
+DBT_STDOUT_LOGGER = "stdout_log"
+
+
+class NoTraceback(logging.Filter):
+    """Drops the traceback dbt prints when a command of its own fails on an exception
+    (``MainStackTrace``, as when its target folder is full): logs/dbt.log keeps it, and
+    the command's own error says what was wrong, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Traceback (most recent call last)" not in record.getMessage()
+
+
+def quiet_failures(debug: bool) -> None:
+    """A failure prints the failure, once; ``--debug`` shows every traceback instead.
+
+    A handler that cannot write (dbt's file log on a full disk) would print Python's
+    ``--- Logging error ---`` report with a traceback for each record.
+    """
+    logging.raiseExceptions = debug
+    dbt_console = logging.getLogger(DBT_STDOUT_LOGGER)
+    for old in [f for f in dbt_console.filters if isinstance(f, NoTraceback)]:
+        dbt_console.removeFilter(old)
+    if not debug:
+        dbt_console.addFilter(NoTraceback())
+
+
 @click.group()
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.pass_context
@@ -96,6 +123,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
         handlers=[log_handler()],
         force=True,
     )
+    quiet_failures(debug)
 
 
 def refuse_prod(target: str | None, command: str) -> None:

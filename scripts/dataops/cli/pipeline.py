@@ -93,7 +93,8 @@ def ingest_inbox(
             project, target, progress=report, settle_seconds=settle_seconds
         )
     finally:
-        progress.stop()
+        if task is not None:  # a bar never started would still end with an empty line
+            progress.stop()
     printing.ingest_summary(project, summary)
     return summary
 
