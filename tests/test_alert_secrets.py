@@ -154,3 +154,25 @@ def test_a_log_record_shows_no_secret(case: tuple[str, list[str], str | None]) -
     formatted = logging.Formatter("%(message)s").format(record)
     assert [secret for secret in secrets if secret in formatted] == [], formatted
     assert "ConnectionError" in formatted
+
+
+def test_the_debug_traceback_shows_no_secret_of_the_alert_urls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exception whose text carries an alert URL, shown by --debug: masked, same exit code."""
+    from dataops.cli import cli, main
+
+    url = "json://hooks.example/hook/TOKENSECRET4"
+    monkeypatch.setenv("DATAOPS_ALERT_URLS", url)
+
+    @cli.command("raise-with-url", hidden=True)
+    def raise_with_url() -> None:
+        raise ConnectionError(f"cannot post to {url}\x1b[31m")
+
+    try:
+        assert main(["--debug", "raise-with-url"]) == 2
+    finally:
+        cli.commands.pop("raise-with-url")
+    shown = capsys.readouterr().err
+    assert "Traceback" in shown and "ConnectionError" in shown
+    assert "TOKENSECRET4" not in shown and "\x1b" not in shown

@@ -10,11 +10,14 @@ print is in ``dataops.printing``.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import click
 
-from dataops import printing
+from dataops import alert_secrets, printing
+from dataops.alert_messages import URLS_VARIABLE
 from dataops.cli import alerts, delivery, models, observability, pipeline, scale
 from dataops.cli.group import _options, cli
 from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
@@ -29,14 +32,16 @@ def main(argv: list[str] | None = None) -> int:
 
     A DataOpsError (what was wrong, what to do) exits 1, and so does DuckDB's
     refusal of a warehouse another process holds; any other exception exits 2
-    with its type and message. ``--debug`` shows the traceback instead.
+    with its type and message. ``--debug`` shows the traceback instead, with the
+    same exit code, and the secrets of the alert URLs masked in it.
     """
     _options["debug"] = False
     try:
         cli.main(args=argv, prog_name="dataops", standalone_mode=False)
     except DataOpsError as error:
         if _options["debug"]:
-            raise
+            _traceback()
+            return 1
         printing.failure(error)
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -47,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except Exception as error:
         if _options["debug"]:
-            raise
+            _traceback()
+            return 2
         if is_duckdb_lock(error):
             # DuckDB refusing the warehouse to a second process, wherever the command opened it
             locked = warehouse_locked(error)
@@ -60,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     return 0
+
+
+def _traceback() -> None:
+    """``--debug``: the traceback on stderr, the alert URLs' secrets masked, each line escaped."""
+    secrets = alert_secrets.secrets_of(os.environ.get(URLS_VARIABLE, "").split(","))
+    for line in alert_secrets.mask_text(traceback.format_exc(), secrets).rstrip().split("\n"):
+        printing.note(line)
 
 
 if __name__ == "__main__":
