@@ -22,17 +22,23 @@
         limit 1
     ),
 
-    {# One row per key: the first by the other columns, on every run. #}
+    {#
+        One row per key: the first by the other columns, on every run. An
+        empty key is '' (staging reads it as missing and trusted quarantines
+        it): a null would match no snapshot row, and be inserted again and
+        invalidated on every run.
+    #}
     extract_rows_ranked as (
         select
-            {%- for column in columns %}
+            coalesce(extract_rows.{{ columns[0] }}, '') as {{ columns[0] }},
+            {%- for column in columns[1:] %}
             extract_rows.{{ column }},
             {%- endfor %}
             latest_extract.original_name as _source_file,
             extract_rows._file_sha256,
             latest_extract.received_at as _received_at,
             row_number() over (
-                partition by extract_rows.{{ columns[0] }}
+                partition by coalesce(extract_rows.{{ columns[0] }}, '')
                 order by
                     {%- for column in columns[1:] %}
                     extract_rows.{{ column }} asc nulls last

@@ -77,13 +77,32 @@ versions as (
 ),
 
 {#
+    A day file carries its day's flights: a row dated another day than its
+    file's name, later than the day it was received, or outside the
+    calendar is quarantined, and never supersedes the flight's version of
+    its own day.
+#}
+versions_dated as (
+    select
+        *,
+        coalesce(
+            flight_date <> _file_date
+            or flight_date > cast(_ingested_at as date)
+            or flight_date < cast('{{ var("calendar_start_date") }}' as date)
+            or flight_date > cast('{{ var("calendar_end_date") }}' as date),
+            false
+        ) as is_dated_outside_file
+    from versions
+),
+
+{#
     Most flights arrive once: they are the latest version, and no file
     repeats them. Only the others are ranked, which spares most rows the
     window (a sort of every column, the model's largest cost).
 #}
 repeated_flights as (
     select flight_id
-    from versions
+    from versions_dated
     group by flight_id
     having count(*) > 1
 ),
@@ -91,14 +110,15 @@ repeated_flights as (
 {#
     Latest file wins. The rows of one flight in one file are ordered by
     their other columns, so that the row kept is the same on every run and
-    engine. A row with no date stands alone in its file.
+    engine. A row with no date, or dated outside its file, stands alone in
+    its file.
 #}
 versions_ranked as (
     select
         *,
         1 as version_rank,
         false as is_duplicate_in_file
-    from versions
+    from versions_dated
     where
         flight_id not in (
             select repeated_flights.flight_id from repeated_flights
@@ -113,7 +133,7 @@ versions_ranked as (
             lag(_file_sha256) over versions_of_a_flight = _file_sha256,
             false
         ) as is_duplicate_in_file
-    from versions
+    from versions_dated
     where
         flight_id in (
             select repeated_flights.flight_id from repeated_flights
@@ -121,7 +141,10 @@ versions_ranked as (
     window versions_of_a_flight as (
         partition by
             flight_id,
-            case when flight_date is null then _file_sha256 end
+            case
+                when flight_date is null or is_dated_outside_file
+                    then _file_sha256
+            end
         order by
             _ingested_at desc,
             _file_sha256 desc,
@@ -160,6 +183,7 @@ flights_checked as (
                 or scheduled_departure_time_hhmm is null
                 or scheduled_departure_hour_at is null
                 then 'flights_key_missing'
+            when is_dated_outside_file then 'flights_dated_outside_file'
             when is_duplicate_in_file then 'flights_duplicate_in_file'
             when version_rank > 1 then 'flights_superseded'
             when invalid_number_columns is not null
@@ -170,12 +194,30 @@ flights_checked as (
                 or scheduled_arrival_time_hhmm not between 0 and 2400
                 or scheduled_arrival_time_hhmm % 100 > 59
                 then 'flights_scheduled_time_invalid'
+            when
+                {{ dbt.date_trunc('hour', 'scheduled_departure_at_local') }}
+                <> {{ utc_to_local(
+                    'scheduled_departure_hour_at',
+                    sql_string(var('origin_time_zone')),
+                ) }}
+                then 'flights_hour_disagrees_with_date'
+            when origin_airport_id not in (
+                {%- for airport in var('origin_airports') %}
+                    {{ sql_string(airport) }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+                then 'flights_origin_not_new_york'
             when origin_airport_id = destination_airport_id
                 then 'flights_same_origin_and_destination'
+            when
+                departure_delay_minutes
+                not between {{ var('min_departure_delay_minutes') }}
+                and {{ var('max_departure_delay_minutes') }}
+                then 'flights_departure_delay_implausible'
         end as rule_id,
         {{ processed_at() }} as _processed_at
     from versions_ranked
 )
 
-select * from flights_checked
+select {{ star_except(['is_dated_outside_file']) }} from flights_checked
 order by flight_date

@@ -17,6 +17,31 @@ plane_versions_checked as (
                 then 'planes_implausible_attribute'
         end as rule_id
     from plane_versions
+),
+
+{#
+    Two rows of one extract can spell one key two ways (' jfk', 'JFK'):
+    one current version per key is kept, a row that passed the rules above
+    first, and the others are quarantined.
+#}
+plane_versions_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by plane_id, valid_to
+            order by rule_id nulls first, plane_version_id
+        ) as key_rank
+    from plane_versions_checked
+),
+
+plane_versions_deduplicated as (
+    select
+        {{ star_except(['rule_id', 'key_rank']) }},
+        coalesce(
+            rule_id,
+            case when key_rank > 1 then 'planes_key_repeated' end
+        ) as rule_id
+    from plane_versions_ranked
 )
 
-select * from plane_versions_checked
+select * from plane_versions_deduplicated

@@ -79,9 +79,31 @@ versions as (
 ),
 
 {#
+    A day file carries its day's observations (local date): one dated
+    another day than its file's name, later than the day it was received,
+    or outside the calendar is quarantined, and never supersedes the
+    observation's version of its own day.
+#}
+versions_dated as (
+    select
+        *,
+        coalesce(
+            observed_date_local <> _file_date
+            or observed_date_local > cast(_ingested_at as date)
+            or observed_date_local
+            < cast('{{ var("calendar_start_date") }}' as date)
+            or observed_date_local
+            > cast('{{ var("calendar_end_date") }}' as date),
+            false
+        ) as is_dated_outside_file
+    from versions
+),
+
+{#
     Latest file wins. The rows of one observation in one file are ordered
     by their other columns, so that the row kept is the same on every run
-    and engine. A row with no hour stands alone in its file.
+    and engine. A row with no hour, or dated outside its file, stands alone
+    in its file.
 #}
 versions_ranked as (
     select
@@ -91,11 +113,14 @@ versions_ranked as (
             lag(_file_sha256) over versions_of_an_observation = _file_sha256,
             false
         ) as is_duplicate_in_file
-    from versions
+    from versions_dated
     window versions_of_an_observation as (
         partition by
             observation_id,
-            case when observed_date is null then _file_sha256 end
+            case
+                when observed_date is null or is_dated_outside_file
+                    then _file_sha256
+            end
         order by
             _ingested_at desc,
             _file_sha256 desc,
@@ -128,13 +153,25 @@ observations_checked as (
                 or observed_at is null
                 or observed_date_local is null
                 then 'weather_key_missing'
+            when is_dated_outside_file then 'weather_dated_outside_file'
             when is_duplicate_in_file then 'weather_duplicate_in_file'
             when version_rank > 1 then 'weather_superseded'
             when invalid_number_columns is not null
                 then 'weather_number_invalid'
             when
-                wind_speed_mph > {{ max_wind }}
-                or wind_gust_mph > {{ max_wind }}
+                observed_at_local <> {{ utc_to_local(
+                    'observed_at', sql_string(var('origin_time_zone'))
+                ) }}
+                then 'weather_hour_disagrees_with_date'
+            when airport_id not in (
+                {%- for airport in var('origin_airports') %}
+                    {{ sql_string(airport) }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+                then 'weather_airport_not_new_york'
+            when
+                wind_speed_mph not between 0 and {{ max_wind }}
+                or wind_gust_mph not between 0 and {{ max_wind }}
                 then 'weather_implausible_wind_speed'
             when
                 temperature_fahrenheit not between -80 and 140
@@ -149,5 +186,5 @@ observations_checked as (
     from versions_ranked
 )
 
-select * from observations_checked
+select {{ star_except(['is_dated_outside_file']) }} from observations_checked
 order by observed_date

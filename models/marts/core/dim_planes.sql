@@ -2,19 +2,32 @@ with plane_versions as (
     select * from {{ ref('trusted_planes') }}
 ),
 
-current_planes as (
-    select * from plane_versions
-    where is_current
-),
-
-{# Aggregate the history before joining it to the current version. #}
+{# Aggregate the history before joining it to the latest version. #}
 plane_histories as (
     select
         plane_id,
         count(*) as version_count,
-        min(valid_from) as first_registered_at
+        min(valid_from) as first_registered_at,
+        max(valid_from) as latest_valid_from
     from plane_versions
     group by plane_id
+),
+
+{#
+    Every plane the register ever listed is a member, with its latest
+    version: the current one, or the last before the plane left the
+    register (its history in dim_planes_history refers to it).
+#}
+latest_versions as (
+    select
+        plane_versions.*,
+        plane_histories.version_count,
+        plane_histories.first_registered_at
+    from plane_versions
+    inner join plane_histories
+        on
+            plane_versions.plane_id = plane_histories.plane_id
+            and plane_versions.valid_from = plane_histories.latest_valid_from
 ),
 
 planes_flown as (
@@ -23,33 +36,31 @@ planes_flown as (
     where plane_id is not null
 ),
 
-{# Tail numbers flying but missing from the register become inferred members. #}
+{# Tail numbers flying but never in the register become inferred members. #}
 unregistered_planes as (
     select planes_flown.plane_id
     from planes_flown
-    left join current_planes
-        on planes_flown.plane_id = current_planes.plane_id
-    where current_planes.plane_id is null
+    left join plane_histories
+        on planes_flown.plane_id = plane_histories.plane_id
+    where plane_histories.plane_id is null
 ),
 
 planes_unioned as (
     select
-        current_planes.plane_id,
-        current_planes.aircraft_type,
-        current_planes.manufacturer,
-        current_planes.model,
-        current_planes.engine_type,
-        current_planes.engine_count,
-        current_planes.seat_count,
-        current_planes.cruising_speed_mph,
-        current_planes.manufactured_year,
-        plane_histories.version_count,
-        true as is_registered,
-        plane_histories.first_registered_at,
-        current_planes.valid_from as current_version_valid_from
-    from current_planes
-    inner join plane_histories
-        on current_planes.plane_id = plane_histories.plane_id
+        plane_id,
+        aircraft_type,
+        manufacturer,
+        model,
+        engine_type,
+        engine_count,
+        seat_count,
+        cruising_speed_mph,
+        manufactured_year,
+        version_count,
+        is_current as is_registered,
+        first_registered_at,
+        case when is_current then valid_from end as current_version_valid_from
+    from latest_versions
     union all
     select
         plane_id,

@@ -7,7 +7,7 @@ with source as (
 renamed as (
     select
         dbt_scd_id as airline_version_id,
-        upper(trim(carrier)) as airline_id,
+        nullif(upper(trim(carrier)), '') as airline_id,
         nullif(trim(name), '') as airline_name,
         dbt_valid_to is null as is_current,
         cast(dbt_valid_from as timestamp) as valid_from,

@@ -7,7 +7,7 @@ with source as (
 renamed as (
     select
         dbt_scd_id as airport_version_id,
-        upper(trim(faa)) as airport_id,
+        nullif(upper(trim(faa)), '') as airport_id,
         nullif(trim(name), '') as airport_name,
         nullif(trim(tzone), '') as time_zone,
         nullif(trim(dst), '') as daylight_saving_rule,

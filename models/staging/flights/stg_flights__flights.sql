@@ -4,14 +4,19 @@ with source as (
 
 renamed as (
     select
+        {#
+            The key hashes the codes as trusted compares them (trimmed, upper
+            case): ' ua' and 'UA' are one carrier, so one flight.
+        #}
         {{ surrogate_key([
-            'year', 'month', 'day', 'carrier', 'flight', 'origin',
-            'sched_dep_time'
+            'year', 'month', 'day', "nullif(upper(trim(carrier)), '')",
+            'flight', "nullif(upper(trim(origin)), '')", 'sched_dep_time',
         ]) }} as flight_id,
-        upper(trim(carrier)) as airline_id,
+        nullif(upper(trim(carrier)), '') as airline_id,
         nullif(upper(trim(tailnum)), '') as plane_id,
-        upper(trim(origin)) as origin_airport_id,
-        upper(trim(dest)) as destination_airport_id,
+        nullif(upper(trim(origin)), '') as origin_airport_id,
+        nullif(upper(trim(dest)), '')
+            as destination_airport_id,
         {#
             A delay or air time that is not a finite number of minutes an
             integer holds (inf, NaN, 1e309, 30 digits) is null here, and
@@ -42,6 +47,7 @@ renamed as (
         ) }} as scheduled_departure_at_local,
         {{ iso_utc_to_timestamp('time_hour') }} as scheduled_departure_hour_at,
         _source_file,
+        {{ file_date('_source_file') }} as _file_date,
         _file_sha256,
         _ingested_at
     from source

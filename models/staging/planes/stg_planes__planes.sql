@@ -7,7 +7,7 @@ with source as (
 renamed as (
     select
         dbt_scd_id as plane_version_id,
-        upper(trim(tailnum)) as plane_id,
+        nullif(upper(trim(tailnum)), '') as plane_id,
         nullif(trim(type), '') as aircraft_type,
         nullif(trim(manufacturer), '') as manufacturer,
         nullif(trim(model), '') as model,

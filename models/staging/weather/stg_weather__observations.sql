@@ -4,8 +4,18 @@ with source as (
 
 renamed as (
     select
-        {{ surrogate_key(['origin', 'time_hour']) }} as observation_id,
-        upper(trim(origin)) as airport_id,
+        {#
+            The key hashes the airport and the hour as trusted compares them:
+            ' ewr' and 'EWR', two spellings of one UTC hour, are one
+            observation.
+        #}
+        {{ surrogate_key([
+            "nullif(upper(trim(origin)), '')",
+            'coalesce('
+            ~ timestamp_to_iso_utc(iso_utc_to_timestamp('time_hour'))
+            ~ ', time_hour)',
+        ]) }} as observation_id,
+        nullif(upper(trim(origin)), '') as airport_id,
         {#
             A reading that is not a finite number (inf, NaN, 1e999) is null
             here, and the source column is named for the rule that
@@ -42,6 +52,7 @@ renamed as (
         ) }} as observed_at_local,
         {{ iso_utc_to_timestamp('time_hour') }} as observed_at,
         _source_file,
+        {{ file_date('_source_file') }} as _file_date,
         _file_sha256,
         _ingested_at
     from source
