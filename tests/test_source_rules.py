@@ -14,7 +14,7 @@ spring daylight-saving change gets a local arrival time that exists.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -62,8 +62,9 @@ def spoil_day(inbox: Path, before_rows: list[dict[str, str]]) -> dict:
     unknown_carrier = dict(departed[0], carrier="ZZ")
     boston = dict(departed[1], origin="BOS")
     for row in departed[2:5]:
-        # the UTC hour of the day after: the date and the hour disagree
-        row["time_hour"] = row["time_hour"].replace(f"{SPOILED}", f"{NEXT}")
+        # the UTC hour a day later: the date and the hour disagree
+        hour = datetime.strptime(row["time_hour"], "%Y-%m-%dT%H:%M:%SZ") + timedelta(days=1)
+        row["time_hour"] = hour.strftime("%Y-%m-%dT%H:%M:%SZ")
     hour_disagrees = [flight_number(row) for row in departed[2:5]]
     far_future = [dict(row, year="2099") for row in departed[5:8]]
     other_day = [
@@ -152,7 +153,9 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> dict:
         monkeypatch.undo()
 
 
-@pytest.mark.parametrize("step", ["first_build", "spoiled_build", "nothing_new_build", "next_build"])
+@pytest.mark.parametrize(
+    "step", ["first_build", "spoiled_build", "nothing_new_build", "next_build"]
+)
 def test_every_build_passes_its_blocking_tests(days: dict, step: str) -> None:
     outcome = days[step]
     assert not isinstance(outcome, DataOpsError), f"{step}: {outcome}"
@@ -191,7 +194,8 @@ def test_a_carrier_the_register_does_not_know_is_kept_as_an_unregistered_airline
         warehouse,
         "select count(*) from marts.fct_flights"
         f" where airline_id = '{carrier}' and flight_number = {number}"
-        f" and origin_airport_id = '{origin}' and flight_date = date '{SPOILED}'",
+        f" and origin_airport_id = '{origin}' and scheduled_departure_time_hhmm = {scheduled}"
+        f" and flight_date = date '{SPOILED}'",
     ) == [(1,)]
     assert query(
         warehouse, f"select is_registered from marts.dim_airlines where airline_id = '{carrier}'"

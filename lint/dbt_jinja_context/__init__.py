@@ -96,6 +96,14 @@ class _Dbt:
         return f"date_diff('{datepart}', {first_date}, {second_date})"
 
     @staticmethod
+    def escape_single_quotes(value: str) -> str:
+        return value.replace("'", "''")
+
+    @staticmethod
+    def string_literal(value: str) -> str:
+        return f"'{value}'"
+
+    @staticmethod
     def date_spine(datepart: str, start_date: str, end_date: str) -> str:
         return (
             f"select range as date_{datepart}"

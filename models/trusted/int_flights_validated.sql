@@ -6,6 +6,9 @@
     )
 }}
 
+{#- The airports the sources report on, as a list of SQL strings. -#}
+{%- set new_york_airports = "'" ~ var('origin_airports') | join("', '") ~ "'" %}
+
 with staged_flights as (
     select * from {{ ref('stg_flights__flights') }}
 ),
@@ -86,7 +89,7 @@ versions_dated as (
     select
         *,
         coalesce(
-            flight_date <> _file_date
+            flight_date != _file_date
             or flight_date > cast(_ingested_at as date)
             or flight_date < cast('{{ var("calendar_start_date") }}' as date)
             or flight_date > cast('{{ var("calendar_end_date") }}' as date),
@@ -196,16 +199,12 @@ flights_checked as (
                 then 'flights_scheduled_time_invalid'
             when
                 {{ dbt.date_trunc('hour', 'scheduled_departure_at_local') }}
-                <> {{ utc_to_local(
+                != {{ utc_to_local(
                     'scheduled_departure_hour_at',
                     sql_string(var('origin_time_zone')),
                 ) }}
                 then 'flights_hour_disagrees_with_date'
-            when origin_airport_id not in (
-                {%- for airport in var('origin_airports') %}
-                    {{ sql_string(airport) }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
+            when origin_airport_id not in ({{ new_york_airports }})
                 then 'flights_origin_not_new_york'
             when origin_airport_id = destination_airport_id
                 then 'flights_same_origin_and_destination'

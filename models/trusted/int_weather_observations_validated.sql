@@ -8,6 +8,9 @@
 
 {%- set max_wind = var('max_plausible_wind_speed_mph') %}
 
+{#- The airports the sources report on, as a list of SQL strings. -#}
+{%- set new_york_airports = "'" ~ var('origin_airports') | join("', '") ~ "'" %}
+
 with staged_observations as (
     select * from {{ ref('stg_weather__observations') }}
 ),
@@ -88,7 +91,7 @@ versions_dated as (
     select
         *,
         coalesce(
-            observed_date_local <> _file_date
+            observed_date_local != _file_date
             or observed_date_local > cast(_ingested_at as date)
             or observed_date_local
             < cast('{{ var("calendar_start_date") }}' as date)
@@ -159,15 +162,11 @@ observations_checked as (
             when invalid_number_columns is not null
                 then 'weather_number_invalid'
             when
-                observed_at_local <> {{ utc_to_local(
+                observed_at_local != {{ utc_to_local(
                     'observed_at', sql_string(var('origin_time_zone'))
                 ) }}
                 then 'weather_hour_disagrees_with_date'
-            when airport_id not in (
-                {%- for airport in var('origin_airports') %}
-                    {{ sql_string(airport) }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
+            when airport_id not in ({{ new_york_airports }})
                 then 'weather_airport_not_new_york'
             when
                 wind_speed_mph not between 0 and {{ max_wind }}

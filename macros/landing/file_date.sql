@@ -1,4 +1,4 @@
-{#- The day a file carries, from the date in its name; null when it has none. -#}
+{#- The day a file carries, from the date in its name; null if it has none. -#}
 {% macro file_date(file_name) -%}
     try_cast(
         nullif(
