@@ -942,7 +942,7 @@ _extract_mutations("airlines", (), {"name": "Renamed Air Lines Inc."})
 @mutation("planes_drop_flown", "planes")
 def _planes_drop_flown(day: Day, m: Mutation) -> str:
     return _drop_key(
-        day, "planes", "tailnum", _flown(day, "tailnum", m.row), "plane that flew today"
+        day, "planes", "tailnum", _flown(day, "tailnum", m.row, "planes"), "plane that flew today"
     )
 
 
@@ -958,14 +958,14 @@ def _planes_drop_never_flown(day: Day, m: Mutation) -> str:
 @mutation("planes_rename_flown", "planes")
 def _planes_rename_flown(day: Day, m: Mutation) -> str:
     return _rename_key(
-        day, "planes", "tailnum", _flown(day, "tailnum", m.row), "plane that flew today"
+        day, "planes", "tailnum", _flown(day, "tailnum", m.row, "planes"), "plane that flew today"
     )
 
 
 @mutation("planes_flown_attribute_changed", "planes", values=("seats", "year", "manufacturer"))
 def _planes_flown_attribute_changed(day: Day, m: Mutation) -> str:
     data = day.csv("planes")
-    tail = _flown(day, "tailnum", m.row)
+    tail = _flown(day, "tailnum", m.row, "planes")
     at = _row_of(data, "tailnum", tail) if tail else None
     if at is None:
         return f"no-op: no plane {tail!r} in the extract"
@@ -1011,13 +1011,15 @@ def _airports_time_zone(day: Day, m: Mutation) -> str:
 
 @mutation("airlines_drop_flown", "airlines")
 def _airlines_drop_flown(day: Day, m: Mutation) -> str:
-    return _drop_key(day, "airlines", "carrier", _flown(day, "carrier", m.row), "airline of today")
+    return _drop_key(
+        day, "airlines", "carrier", _flown(day, "carrier", m.row, "airlines"), "airline of today"
+    )
 
 
 @mutation("airlines_rename_flown", "airlines")
 def _airlines_rename_flown(day: Day, m: Mutation) -> str:
     return _rename_key(
-        day, "airlines", "carrier", _flown(day, "carrier", m.row), "airline of today"
+        day, "airlines", "carrier", _flown(day, "carrier", m.row, "airlines"), "airline of today"
     )
 
 
