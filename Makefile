@@ -148,3 +148,27 @@ mlflow-ui: install
 	MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
 		$(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLFLOW_STORE_DIR)/mlflow.db \
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
+
+# The consumers of prod (docs/consumers.md): the on-time dashboard on
+# http://127.0.0.1:$(DASHBOARD_PORT) (the exposure on_time_performance_dashboard's url),
+# prod read-only, and a notebook of notebooks/ on a sandbox
+# (make notebook NOTEBOOK=delay_features SANDBOX=alice). The consumers extra (marimo)
+# is installed first; `make test` installs it for their tests.
+CONSUMERS_INSTALLED := $(VENV)/.installed-consumers
+$(CONSUMERS_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,consumers]"
+	touch $(CONSUMERS_INSTALLED)
+
+DASHBOARD_PORT ?= 2718
+NOTEBOOK ?= delay_features
+SANDBOX ?= $(USER)
+.PHONY: install-consumers dashboard notebook
+install-consumers: $(CONSUMERS_INSTALLED)
+
+pytest: install-consumers
+
+dashboard: install-consumers
+	$(BIN)/dataops dashboard --port $(DASHBOARD_PORT)
+
+notebook: install-consumers
+	$(BIN)/dataops notebook $(NOTEBOOK) --sandbox $(SANDBOX)
