@@ -192,10 +192,12 @@ def test_a_carrier_the_register_does_not_know_is_kept_as_an_unregistered_airline
     carrier, number, origin, scheduled = days["spoiled"]["unknown_carrier"]
     assert query(
         warehouse,
-        "select count(*) from marts.fct_flights"
-        f" where airline_id = '{carrier}' and flight_number = {number}"
-        f" and origin_airport_id = '{origin}' and scheduled_departure_time_hhmm = {scheduled}"
-        f" and flight_date = date '{SPOILED}'",
+        "select count(*) from marts.fct_flights as facts"
+        " inner join trusted.trusted_flights as flights using (flight_id)"
+        f" where flights.airline_id = '{carrier}' and flights.flight_number = {number}"
+        f" and flights.origin_airport_id = '{origin}'"
+        f" and flights.scheduled_departure_time_hhmm = {scheduled}"
+        f" and facts.flight_date = date '{SPOILED}'",
     ) == [(1,)]
     assert query(
         warehouse, f"select is_registered from marts.dim_airlines where airline_id = '{carrier}'"
