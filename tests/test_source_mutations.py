@@ -1038,7 +1038,7 @@ def mutations(draw: st.DrawFn) -> Mutation:
 scenarios = st.builds(
     lambda pair, mutated: Scenario(pair[0], pair[1], tuple(mutated)),
     st.sampled_from(DAY_PAIRS),
-    st.lists(mutations(), min_size=2, max_size=10),
+    st.lists(mutations(), min_size=4, max_size=12),
 )
 
 
