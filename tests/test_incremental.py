@@ -13,7 +13,7 @@ marts); a file sends the fourth day again with every flight cancelled (the
 day leaves the delay model's features); a weather file sends the first day
 again with every reading invalid (its UTC day leaves trusted). The warehouse
 is then copied and rebuilt with --full-refresh: every trusted, quarantine and
-mart table must hold the same rows (the `_processed_at` watermark aside).
+mart table must hold the same rows (the build stamps `_processed_at` and `changed_at` aside).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pytest
 
 from dataops import daily
 from dataops.build import build
+from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
@@ -63,6 +64,9 @@ def relations(warehouse: Path) -> list[str]:
 
 
 STAMPED = ("trusted.int_flights_validated", "trusted.trusted_flights", "marts.fct_flights")
+# The build stamps, which differ between any two builds: the models' `_processed_at` and
+# the change signal's `changed_at` (trusted_flight_days).
+STAMP_COLUMNS = BUILD_STAMP_COLUMNS | {"changed_at"}
 
 
 def processed_at_by_day(warehouse: Path) -> dict[str, dict[date, object]]:
@@ -83,7 +87,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def rows_of(warehouse: Path, relation: str) -> list[tuple]:
     """Every row but the watermark, sorted: equal lists mean equal tables (with duplicates)."""
     columns = [
-        row[0] for row in query(warehouse, f"describe {relation}") if row[0] != "_processed_at"
+        row[0] for row in query(warehouse, f"describe {relation}") if row[0] not in STAMP_COLUMNS
     ]
     rows = query(warehouse, f"select {', '.join(columns)} from {relation}")
     return sorted(rows, key=repr)

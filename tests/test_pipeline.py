@@ -26,6 +26,8 @@ pytestmark = pytest.mark.e2e
 WEEK_START = date(2013, 1, 1)
 WEEK_END = date(2013, 1, 7)
 NEXT_DAY = date(2013, 1, 8)
+# The tables that replace the days a new day's weather reaches (trusted_flight_days).
+FLIGHT_TABLES = ("trusted.trusted_flights", "marts.fct_flights")
 
 
 def flights_between(start: date, end: date) -> int:
@@ -57,15 +59,21 @@ def fingerprint(warehouse: Path, relation: str) -> set[tuple]:
     return set(query(warehouse, f"select * from {relation}"))
 
 
-def fact_values(warehouse: Path) -> set[tuple]:
-    """The rows of fct_flights without the stamp of the build that computed them."""
+def fact_values(warehouse: Path) -> dict[str, set[tuple]]:
+    """The rows of the flight tables without the stamp of the build that computed them."""
     stamps = ", ".join(sorted(BUILD_STAMP_COLUMNS))
-    return set(query(warehouse, f"select * exclude ({stamps}) from marts.fct_flights"))
+    return {
+        relation: set(query(warehouse, f"select * exclude ({stamps}) from {relation}"))
+        for relation in FLIGHT_TABLES
+    }
 
 
-def facts_before(warehouse: Path, day: date) -> set[tuple]:
-    """The rows of fct_flights before a day, stamps included."""
-    return set(query(warehouse, f"select * from marts.fct_flights where flight_date < '{day}'"))
+def facts_before(warehouse: Path, day: date) -> dict[str, set[tuple]]:
+    """The rows of the flight tables before a day, stamps included."""
+    return {
+        relation: set(query(warehouse, f"select * from {relation} where flight_date < '{day}'"))
+        for relation in FLIGHT_TABLES
+    }
 
 
 def all_fingerprints(warehouse: Path) -> dict[str, set[tuple]]:
@@ -181,14 +189,16 @@ def test_next_day_adds_exactly_its_rows(pipeline: dict) -> None:
         == len(week["landing.ldg_flights__flights"]) + added
     )
     assert len(day["marts.fct_flights"]) == len(week["marts.fct_flights"]) + added
-    # earlier rows untouched: every row of the week is still there, identical
-    for relation in ("landing.ldg_flights__flights", "trusted.trusted_flights"):
-        assert week[relation] <= day[relation], relation
-    # the facts replace the days the new weather reaches (its UTC days, and the local day
-    # before each): the week's last day is computed again, to the same values
-    assert pipeline["week_facts"] <= pipeline["day_facts"]
-    # and the days before it are not touched at all
-    assert pipeline["week_early_facts"] == pipeline["day_early_facts"]
+    # earlier rows untouched: every landed row of the week is still there, identical
+    relation = "landing.ldg_flights__flights"
+    assert week[relation] <= day[relation], relation
+    # the trusted flights and the facts replace the days the new weather reaches (its UTC
+    # days, and the local day before each): the week's last day is computed again, to the
+    # same values
+    for relation in FLIGHT_TABLES:
+        assert pipeline["week_facts"][relation] <= pipeline["day_facts"][relation], relation
+        # and the days before it are not touched at all
+        assert pipeline["week_early_facts"][relation] == pipeline["day_early_facts"][relation]
     new_rows = day["landing.ldg_flights__flights"] - week["landing.ldg_flights__flights"]
     assert {row[:3] for row in new_rows} == {(2013, 1, 8)}
     ingested = pipeline["day_ingest"].sources

@@ -34,13 +34,12 @@ import duckdb
 import pytest
 
 from dataops.build import build, run_dbt
-from dataops.ci import BUILD_STAMP_COLUMNS
 from dataops.feed import feed
 from dataops.ingest import ingest
 from dataops.project import Project
 from dataops.sources import Feed
 from dataops.zones import spark_session
-from test_incremental import STAMPED, resend_day
+from test_incremental import STAMP_COLUMNS, STAMPED, resend_day
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 
@@ -106,7 +105,7 @@ def duckdb_tables(warehouse: Path, schema: str = "marts") -> dict[str, tuple[int
                     "where table_schema = ? and table_name = ? order by column_name",
                     [schema, table],
                 ).fetchall()
-                if name not in BUILD_STAMP_COLUMNS
+                if name not in STAMP_COLUMNS
             ]
             sql = f"select {', '.join(columns)} from {schema}.{table}"
             result[table] = checksum(con.execute(sql).fetchall())
@@ -125,9 +124,7 @@ def spark_tables(schema: str = "marts") -> dict[str, tuple[int, str]]:
             continue
         table = row.tableName
         columns = sorted(
-            name
-            for name in spark.table(f"{schema}.{table}").columns
-            if name not in BUILD_STAMP_COLUMNS
+            name for name in spark.table(f"{schema}.{table}").columns if name not in STAMP_COLUMNS
         )
         frame = spark.sql(f"select {', '.join(columns)} from {schema}.{table}")
         result[table] = checksum(tuple(r) for r in frame.toLocalIterator())

@@ -1,27 +1,27 @@
-{#- Pre-hook: empties the days whose rows changed upstream since last run. -#}
-{% macro delete_changed_days(validated, day_column, month_column=none) -%}
+{#- Pre-hook: empties the days (or months) that changed since the last run. -#}
+{% macro delete_changed_days(changed_days, column, by_month=false) -%}
     {%- if execute and is_incremental() -%}
-        {%- set period = day_column if month_column is none
-            else 'cast(' ~ dbt.date_trunc('month', day_column) ~ ' as date)' -%}
+        {%- set period = 'cast(' ~ dbt.date_trunc('month', 'flight_date')
+            ~ ' as date)' if by_month else 'flight_date' -%}
         {{ return(adapter.dispatch('delete_changed_days')(
-            validated, period, month_column or day_column
+            changed_days, period, column
         )) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__delete_changed_days(validated, period, column) -%}
+{% macro default__delete_changed_days(changed_days, period, column) -%}
     delete from {{ this }}
     where {{ column }} in (
-        select {{ period }} from {{ validated }}
-        where _processed_at > {{ last_processed_at() }}
+        select {{ period }} from {{ changed_days }}
+        where changed_at > {{ last_processed_at() }}
     )
 {%- endmacro %}
 
 {#- Spark has no delete on Parquet tables: the day partitions are dropped. -#}
-{% macro spark__delete_changed_days(validated, period, column) -%}
+{% macro spark__delete_changed_days(changed_days, period, column) -%}
     {%- set days = run_query(
-        'select distinct cast(' ~ period ~ ' as string) from ' ~ validated
-        ~ ' where _processed_at > ' ~ last_processed_at()
+        'select distinct cast(' ~ period ~ ' as string) from ' ~ changed_days
+        ~ ' where changed_at > ' ~ last_processed_at()
     ).columns[0].values() | reject('none') | list -%}
     {%- if days -%}
         alter table {{ this }} drop if exists

@@ -1,9 +1,9 @@
-{#- The latest `_processed_at` of the model being built: its watermark. -#}
-{% macro last_processed_at() -%}
+{#- The latest `_processed_at` (or `column`) of the model being built: its watermark. -#}
+{% macro last_processed_at(column='_processed_at') -%}
     (
         select
             coalesce(
-                max(_processed_at),
+                max({{ column }}),
                 cast('1900-01-01' as {{ dbt.type_timestamp() }})
             ) as last_processed_at
         from {{ this }}

@@ -3,19 +3,24 @@
         materialized='incremental',
         unique_key='flight_date',
         partition_by=['flight_date'] if target.type == 'spark' else none,
-        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
+        pre_hook="{{ delete_changed_days(ref('trusted_flight_days'), 'flight_date') }}",
     )
 }}
 
-with validated_flights as (
-    select * from {{ ref('int_flights_validated') }}
+{#
+    The days that changed since the last run are replaced whole (the
+    pre-hook first empties them, for a day none of whose flights is valid
+    any more).
+#}
+with changed_days as (
+    select flight_date from {{ ref('trusted_flight_days') }}
+    {% if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {% endif %}
 ),
 
-validated_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('int_flights_validated') }}
+validated_flights as (
+    select * from {{ ref('int_flights_validated') }}
 ),
 
 airport_versions as (
@@ -24,40 +29,6 @@ airport_versions as (
 
 plane_versions as (
     select * from {{ ref('trusted_planes') }}
-),
-
-{# A version of an airport or a plane opened or closed since the last run. #}
-reference_changes as (
-    select count(*) as changed_versions
-    from (
-        select valid_from as changed_at from airport_versions
-        union all
-        select valid_to as changed_at from airport_versions
-        union all
-        select valid_from as changed_at from plane_versions
-        union all
-        select valid_to as changed_at from plane_versions
-    ) as versions
-    {%- if is_incremental() %}
-        where changed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
-
-{#
-    The days with a flight validated since the last run are replaced whole
-    (the pre-hook first empties them, for a day none of whose flights is
-    valid any more). A new version of an airport or a plane (the arrival
-    time zone, the registered flags) replaces every day.
-#}
-changed_days as (
-    select distinct validated_days.flight_date
-    from validated_days
-    cross join reference_changes
-    {%- if is_incremental() %}
-        where
-            validated_days._processed_at > {{ last_processed_at() }}
-            or reference_changes.changed_versions > 0
-    {%- endif %}
 ),
 
 {# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}

@@ -3,32 +3,34 @@
         materialized='incremental',
         unique_key='observed_date',
         partition_by=['observed_date'] if target.type == 'spark' else none,
-        pre_hook="{{ delete_changed_days(ref('int_weather_observations_validated'), 'observed_date') }}",
+        pre_hook="{{ delete_changed_days(ref('trusted_flight_days'), 'observed_date') }}",
     )
 }}
 
-with validated_observations as (
+{#
+    The UTC days whose weather changed since the last run are changed
+    flight days (trusted_flight_days): they are replaced whole (the pre-hook
+    first empties them, for a day none of whose observations is valid any
+    more).
+#}
+with changed_days as (
+    select flight_date from {{ ref('trusted_flight_days') }}
+    {% if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {% endif %}
+),
+
+validated_observations as (
     select * from {{ ref('int_weather_observations_validated') }}
 ),
 
-validated_days as (
-    select
-        observed_date,
-        _processed_at
-    from {{ ref('int_weather_observations_validated') }}
-),
-
-{#
-    The UTC days with an observation validated since the last run are
-    replaced whole (the pre-hook first empties them, for a day none of whose
-    observations is valid any more).
-#}
-changed_days as (
-    select distinct observed_date
-    from validated_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
+{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
+observations_of_changed_days as (
+    select validated_observations.*
+    from validated_observations
+    inner join changed_days
+        on validated_observations.observed_date = changed_days.flight_date
+    where validated_observations.rule_id is null
 ),
 
 observations as (
@@ -52,12 +54,7 @@ observations as (
         _file_sha256,
         _ingested_at,
         {{ processed_at() }} as _processed_at
-    from validated_observations
-    where
-        rule_id is null
-        and observed_date in (
-            select changed_days.observed_date from changed_days
-        )
+    from observations_of_changed_days
 )
 
 select * from observations

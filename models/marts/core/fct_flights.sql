@@ -3,11 +3,24 @@
         materialized='incremental',
         unique_key='flight_date',
         partition_by=['flight_date'] if target.type == 'spark' else none,
-        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
+        pre_hook="{{ delete_changed_days(ref('trusted_flight_days'), 'flight_date') }}",
     )
 }}
 
-with trusted_flights as (
+{#
+    The days that changed since the last run are replaced whole (the
+    pre-hook first empties them, for a day none of whose flights is trusted
+    any more), with the days a change of weather reaches
+    (trusted_flight_days).
+#}
+with changed_days as (
+    select flight_date from {{ ref('trusted_flight_days') }}
+    {% if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {% endif %}
+),
+
+trusted_flights as (
     select * from {{ ref('trusted_flights') }}
 ),
 
@@ -20,77 +33,6 @@ weather as (
         visibility_miles,
         precipitation_inches
     from {{ ref('trusted_weather_observations') }}
-),
-
-trusted_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('trusted_flights') }}
-),
-
-validated_days as (
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('int_flights_validated') }}
-),
-
-weather_days as (
-    select
-        observed_date,
-        _processed_at
-    from {{ ref('trusted_weather_observations') }}
-),
-
-validated_weather_days as (
-    select
-        observed_date,
-        _processed_at
-    from {{ ref('int_weather_observations_validated') }}
-),
-{# The UTC days whose weather changed since the last run. #}
-changed_weather_days as (
-    select observed_date
-    from weather_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-    union
-    select observed_date
-    from validated_weather_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-),
-
-{#
-    The days whose flights changed since the last run are replaced whole
-    (the pre-hook first empties them, for a day none of whose flights is
-    trusted any more), with the days of the flights that depart in a UTC
-    day whose weather changed: New York is behind UTC, so a flight's local
-    date is its UTC date or the day before.
-#}
-changed_days as (
-    select flight_date
-    from trusted_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-    union
-    select flight_date
-    from validated_days
-    {%- if is_incremental() %}
-        where _processed_at > {{ last_processed_at() }}
-    {%- endif %}
-    union
-    select observed_date as flight_date
-    from changed_weather_days
-    union
-    select
-        cast({{ dbt.dateadd('day', -1, 'observed_date') }} as date)
-            as flight_date
-    from changed_weather_days
 ),
 
 {# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}

@@ -3,11 +3,24 @@
         materialized='incremental',
         unique_key='month_start_date',
         partition_by=['month_start_date'] if target.type == 'spark' else none,
-        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date', month_column='month_start_date') }}",
+        pre_hook="{{ delete_changed_days(ref('trusted_flight_days'), 'month_start_date', by_month=true) }}",
     )
 }}
 
-with facts as (
+{#
+    The months of the days that changed since the last run are recomputed
+    whole (the pre-hook first empties them, for a month none of whose
+    flights is trusted any more); a new version of an airline (its name)
+    changes every day.
+#}
+with changed_days as (
+    select flight_date from {{ ref('trusted_flight_days') }}
+    {% if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {% endif %}
+),
+
+facts as (
     select * from {{ ref('fct_flights') }}
 ),
 
@@ -15,87 +28,40 @@ airline_dimension as (
     select * from {{ ref('dim_airlines') }}
 ),
 
+changed_months as (
+    select distinct
+        cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
+            as month_start_date
+    from changed_days
+),
+
+changed_months_bounds as (
+    select
+        min(month_start_date) as months_start,
+        {{ dbt.dateadd('month', 1, 'max(month_start_date)') }} as months_end
+    from changed_months
+),
+
 {#
-    The import CTEs below are read by a new month's filter only: a full build
-    reads every fact. fact_days is apart from facts because DuckDB would
-    materialize a CTE read twice.
+    Joined to the months; the bounds on the day reach the scan of the facts
+    (ordered by day).
 #}
-fact_days as ( -- noqa: ST03
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('fct_flights') }}
-),
-
-validated_days as ( -- noqa: ST03
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('int_flights_validated') }}
-),
-
-airline_versions as ( -- noqa: ST03
-    select
-        valid_from,
-        valid_to
-    from {{ ref('trusted_airlines') }}
-),
-{%- if is_incremental() %}
-
-    {# A version of an airline (its name) opened or closed since. #}
-    airline_changes as (
-        select count(*) as changed_versions
-        from (
-            select valid_from as changed_at from airline_versions
-            union all
-            select valid_to as changed_at from airline_versions
-        ) as versions
-        where versions.changed_at > {{ last_processed_at() }}
-    ),
-
-    {#
-        A new month recomputes the months with a fact changed since the last
-        run (the pre-hook first empties the months whose flights changed,
-        for a month none of whose flights is trusted any more). A new
-        version of an airline (its name) recomputes every month.
-    #}
-    changed_months as (
-        select
-            cast({{ dbt.date_trunc('month', 'fact_days.flight_date') }} as date)
-                as month_start_date
-        from fact_days
-        cross join airline_changes
-        where
-            fact_days._processed_at > {{ last_processed_at() }}
-            or airline_changes.changed_versions > 0
-        union
-        select
-            cast({{ dbt.date_trunc('month', 'flight_date') }} as date)
-                as month_start_date
-        from validated_days
-        where _processed_at > {{ last_processed_at() }}
-    ),
-{%- endif %}
-
 flights as (
-    select * from facts
-    {% if is_incremental() %}
-        {#- bounds on the day reach the scan of the facts; the set is exact #}
-        where
-            flight_date >= (
-                select min(changed_months.month_start_date) as months_start
-                from changed_months
-            )
-            and flight_date < (
-                select {{ dbt.dateadd(
-                    'month', 1, 'max(changed_months.month_start_date)'
-                ) }} as months_end
-                from changed_months
-            )
-            and cast({{ dbt.date_trunc('month', 'flight_date') }} as date) in (
-                select changed_months.month_start_date from changed_months
-            )
-    {% endif %}
+    select facts.*
+    from facts
+    inner join changed_months
+        on
+            cast({{ dbt.date_trunc('month', 'facts.flight_date') }} as date)
+            = changed_months.month_start_date
+    where
+        facts.flight_date >= (
+            select changed_months_bounds.months_start
+            from changed_months_bounds
+        )
+        and facts.flight_date < (
+            select changed_months_bounds.months_end
+            from changed_months_bounds
+        )
 ),
 
 airlines as (

@@ -3,11 +3,23 @@
         materialized='incremental',
         unique_key='flight_date',
         partition_by=['flight_date'] if target.type == 'spark' else none,
-        pre_hook="{{ delete_changed_days(ref('int_flights_validated'), 'flight_date') }}",
+        pre_hook="{{ delete_changed_days(ref('trusted_flight_days'), 'flight_date') }}",
     )
 }}
 
-with facts as (
+{#
+    The days that changed since the last run are recomputed (the pre-hook
+    first empties them, for a day none of whose flights is trusted any
+    more).
+#}
+with changed_days as (
+    select flight_date from {{ ref('trusted_flight_days') }}
+    {% if is_incremental() %}
+        where changed_at > {{ last_processed_at() }}
+    {% endif %}
+),
+
+facts as (
     select * from {{ ref('fct_flights') }}
 ),
 
@@ -15,42 +27,12 @@ date_dimension as (
     select * from {{ ref('dim_dates') }}
 ),
 
-{#
-    The import CTE below is read by a new day's filter only: a full build
-    reads every fact. It is apart from facts because DuckDB would
-    materialize a CTE read twice.
-#}
-fact_days as ( -- noqa: ST03
-    select
-        flight_date,
-        _processed_at
-    from {{ ref('fct_flights') }}
-),
-{%- if is_incremental() %}
-
-    {#
-        A new day recomputes the days with a fact changed since the last
-        run (the pre-hook first empties the days whose flights changed, for
-        a day none of whose flights is trusted any more).
-    #}
-    changed_days as (
-        select distinct flight_date
-        from fact_days
-        where _processed_at > {{ last_processed_at() }}
-    ),
-{%- endif %}
-
-{#
-    A full build reads every fact. A new day joins the changed days (not
-    `in (select ...)`: DuckDB hashes the days).
-#}
+{# Joined to the days, not `in (select ...)`: DuckDB hashes the days. #}
 flights as (
     select facts.*
     from facts
-    {% if is_incremental() %}
-        inner join changed_days
-            on facts.flight_date = changed_days.flight_date
-    {% endif %}
+    inner join changed_days
+        on facts.flight_date = changed_days.flight_date
 ),
 
 dates as (
