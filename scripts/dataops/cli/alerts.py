@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from dataops import printing
-from dataops.alert_messages import URLS_VARIABLE
+from dataops.cli import printing
 from dataops.cli.group import cli
-from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
+from dataops.observability.alert_messages import URLS_VARIABLE
 
 
 @cli.command()
@@ -33,7 +33,7 @@ def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
     """
     project = Project.discover()
     # the alerts read the report's model pages (pandas): loaded for this command only
-    from dataops import alerts as alerts_module
+    from dataops.observability import alerts as alerts_module
 
     outcome = alerts_module.check_history(project, target, report_path=report_path, dry_run=dry_run)
     for message in outcome.messages:

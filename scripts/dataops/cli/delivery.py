@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
-from dataops import ci as ci_module
-from dataops import conventions, printing
-from dataops import publish as publish_module
-from dataops import sandbox as sandbox_module
-from dataops import store as store_module
+from dataops.cli import printing
 from dataops.cli.group import cli
 from dataops.cli.pipeline import ingest_inbox
-from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
+from dataops.delivery import ci as ci_module
+from dataops.delivery import conventions
+from dataops.delivery import publish as publish_module
+from dataops.delivery import sandbox as sandbox_module
+from dataops.delivery import store as store_module
 
 
 @cli.command()
@@ -41,7 +42,7 @@ def check(manifest: Path | None) -> None:
         raise DataOpsError(
             f"{len(violations)} convention violations ({', '.join(rules)})",
             f"fix each node listed above as its message says; the rules: {config.name}"
-            " (dbt-bouncer) and scripts/dataops/conventions.py (README, Conventions)",
+            " (dbt-bouncer) and scripts/dataops/delivery/conventions.py (README, Conventions)",
         )
     checks = len(conventions.load_config(config)["manifest_checks"])
     click.echo(

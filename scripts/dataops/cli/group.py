@@ -20,9 +20,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from dataops import printing
-from dataops import publish as publish_module
-from dataops.errors import DataOpsError, printable
+from dataops.cli import printing
+from dataops.core.errors import DataOpsError, printable
+from dataops.delivery import publish as publish_module
 
 stderr = printing.stderr
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dataops import model_printing
+from dataops.cli import model_printing
 from dataops.cli.group import cli, stderr
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
 from dataops.ml import registry, settings
-from dataops.project import Project
 
 if TYPE_CHECKING:
     from dataops.ml.trainer import TrainingOutcome
@@ -111,7 +111,7 @@ def model_rollback() -> None:
 )
 def bench_models(scales: tuple[float, ...], folder: Path | None) -> None:
     """Time training on generated years and scoring a new day, with peak memory."""
-    from dataops.ml import bench
+    from dataops.bench import models as bench
 
     project = Project.discover()
     folder = (folder or project.root / "build" / "bench-models").resolve()

@@ -13,12 +13,12 @@ import click
 from rich.table import Table
 
 from dataops.cli.group import cli, stderr
-from dataops.printing import stdout
-from dataops.project import Project
+from dataops.cli.printing import stdout
+from dataops.core.project import Project
 
 
 def write_docs(project: Project, target: str | None) -> Path:
-    from dataops import docs as docs_module
+    from dataops.catalog import docs as docs_module
 
     outcome = docs_module.generate(project, target)
     click.echo(
@@ -42,7 +42,7 @@ def docs(target: str | None) -> None:
 def write_report(project: Project, target: str | None, output: Path | None) -> Path:
     name = target or project.default_target()
     path = output or project.root / "target" / f"report_{name}.html"
-    from dataops import report as report_module
+    from dataops.observability import report as report_module
 
     outcome = report_module.generate(
         project.warehouse_path(target), project.root / "target" / "manifest.json", path
@@ -79,7 +79,7 @@ def report(target: str | None, output: Path | None) -> None:
 )
 def bench_report(target: str | None, runs: int, command: str) -> None:
     """Time dataops report on a history of RUNS runs synthesised from the recorded ones."""
-    from dataops import report_bench
+    from dataops.bench import report as report_bench
 
     project = Project.discover()
     result = report_bench.run(
@@ -110,7 +110,7 @@ def bench_report(target: str | None, runs: int, command: str) -> None:
 )
 def bench_observability(rounds: int, workdir: Path | None) -> None:
     """Time dbt build on the real year with and without observability, side by side."""
-    from dataops import observability_bench
+    from dataops.bench import observability as observability_bench
 
     project = Project.discover()
     folder = (workdir or project.root / "build" / "bench").resolve()

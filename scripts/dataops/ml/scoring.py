@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
 from dataops.ml import features, registry
 
 if TYPE_CHECKING:

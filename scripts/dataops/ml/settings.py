@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from dataops.errors import DataOpsError
-from dataops.project import PROJECT_FILE
+from dataops.core.errors import DataOpsError
+from dataops.core.project import PROJECT_FILE
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
 from dataops.ml import features
 from dataops.ml.settings import MlSettings
 

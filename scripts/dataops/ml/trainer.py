@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataops.errors import DataOpsError
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
 from dataops.ml import drift, fairness, features, gate, registry, settings, train
-from dataops.project import Project
 
 log = logging.getLogger(__name__)
 

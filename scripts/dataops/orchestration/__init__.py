@@ -7,6 +7,8 @@ into prod) and, when the orchestration builds a target other than prod,
 ``ingest_and_build``. A sensor on the inbox, a daily schedule, alerts. Settings:
 ``dataops.orchestration.settings``. The definitions are built when Dagster loads
 them, not on import.
+May import: every capability and ``dataops.core``; not ``dataops.cli`` (the training asset
+runs ``dataops train`` as a child process), nor the benchmarks.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dataops.build import dbt_environment, verify_inputs
+from dataops.core.dbt import dbt_environment
+from dataops.ingest.inputs import verify_inputs
 from dataops.orchestration import steps
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import TARGET_VARIABLE, WRITER_POOL, Settings

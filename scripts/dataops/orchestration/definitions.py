@@ -7,12 +7,12 @@ import os
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from dataops.delivery.publish import PROD
 from dataops.orchestration import assets, training
 from dataops.orchestration.manifest import ensure_manifest, load_manifest
 from dataops.orchestration.publish_job import publish_job
 from dataops.orchestration.sensors import alert_sensors, daily_schedule, inbox_sensor
 from dataops.orchestration.settings import HOME_VARIABLE, Settings
-from dataops.publish import PROD
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from dagster import Backoff, Failure, Jitter, RetryPolicy
 
-from dataops.errors import DUCKDB_LOCK_MESSAGES
+from dataops.core.errors import DUCKDB_LOCK_MESSAGES
 
 TRANSIENT = RetryPolicy(
     max_retries=3, delay=5, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS

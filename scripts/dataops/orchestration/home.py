@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dataops.errors import DataOpsError
-from dataops.files import write_atomic
+from dataops.core.errors import DataOpsError
+from dataops.core.files import write_atomic
 from dataops.orchestration.settings import WAREHOUSE_TAG, WRITER_POOL, Settings
 
 MARKER = "# dataops.orchestration.home writes this file"

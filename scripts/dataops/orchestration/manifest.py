@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dataops.build import run_dbt
-from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.core.dbt import run_dbt
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The publish job: ``dataops publish`` (write-audit-publish into prod) as one step.
 
-``dataops.publish.publish`` ingests the inbox into a candidate of prod (with the
+``dataops.delivery.publish.publish`` ingests the inbox into a candidate of prod (with the
 sources' freshness recorded right after), builds and tests it, and swaps it into
 prod only if every blocking test passed. What a publish put into prod is
 recorded on the asset graph from the artifacts saved with prod: each source with
@@ -28,13 +28,13 @@ from dagster import (
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from pydantic import Field
 
-from dataops import publish as publish_module
-from dataops.ingest import IngestSummary
+from dataops.delivery import publish as publish_module
+from dataops.delivery.publish import PROD, Places
+from dataops.ingest.run import IngestSummary
 from dataops.orchestration import steps
 from dataops.orchestration.assets import TRANSLATOR
 from dataops.orchestration.failures import TRANSIENT, stop
 from dataops.orchestration.settings import WRITER_POOL, Settings
-from dataops.publish import PROD, Places
 
 BUILT = ("model", "snapshot", "seed")
 

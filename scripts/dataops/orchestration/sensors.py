@@ -1,6 +1,6 @@
 """The inbox sensor, the daily schedule, and the alerts on runs that failed.
 
-The sensor asks the inbox what ingest would take now (``dataops.inbox``: the
+The sensor asks the inbox what ingest would take now (``dataops.ingest.inbox``: the
 entries, then ``ready_files`` with the settle time), so a file still being
 written (held open for writing, or changed within the settle time) starts no
 run. Files already requested are kept in the sensor's cursor until they leave
@@ -32,11 +32,11 @@ from dagster import (
     sensor,
 )
 
-from dataops import alerts
-from dataops import inbox as inbox_module
+from dataops.data.sources import load_feeds
+from dataops.ingest import inbox as inbox_module
+from dataops.observability import alerts
 from dataops.orchestration.failures import ALERTED
 from dataops.orchestration.settings import Settings
-from dataops.sources import load_feeds
 
 SENSOR_SECONDS = 30
 # Runs of assets materialized from the UI belong to Dagster's implicit job.

@@ -20,9 +20,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataops.errors import DataOpsError
-from dataops.project import Project
-from dataops.publish import CANDIDATE, PROD
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
+from dataops.delivery.publish import CANDIDATE, PROD
 
 TARGET_VARIABLE = "DATAOPS_ORCHESTRATION_TARGET"
 DEFAULT_TARGET = PROD

@@ -1,9 +1,9 @@
 """What the assets and the publish job do, with the project's own functions.
 
-Ingest is ``dataops.ingest.ingest``; right after it, ``dbt source freshness``
+Ingest is ``dataops.ingest.run.ingest``; right after it, ``dbt source freshness``
 records how fresh each source is (its ``loaded_at`` is the ingestion log), so
 that a source that stopped sending is seen even on a day nothing arrives. Each
-writing step ends with the alerts of its target (``dataops.alerts``), whatever
+writing step ends with the alerts of its target (``dataops.observability.alerts``), whatever
 its outcome.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from dagster import Failure, OpExecutionContext
 
-from dataops import alerts
-from dataops.build import run_dbt
-from dataops.errors import DataOpsError
-from dataops.ingest import IngestSummary, ingest
+from dataops.core.dbt import run_dbt
+from dataops.core.errors import DataOpsError
+from dataops.ingest.run import IngestSummary, ingest
+from dataops.observability import alerts
 from dataops.orchestration.failures import is_transient, stop
 from dataops.orchestration.settings import Settings
 
@@ -109,6 +109,6 @@ def retried_if_transient() -> Iterator[None]:
 
 
 def alert_key(unique_id: str) -> str:
-    """The alert key of a failed dbt node (``dataops.alert_problems``)."""
+    """The alert key of a failed dbt node (``dataops.observability.alert_problems``)."""
     kind = "test" if unique_id.startswith(("test.", "unit_test.")) else "node"
     return f"{kind}:{unique_id}"

@@ -1,0 +1,1 @@
+"""The tests: one folder per folder of the package (scripts/dataops), project/ for dbt."""

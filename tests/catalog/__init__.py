@@ -1,0 +1,1 @@
+"""The docs, column lineage, impact and coverage (dataops.catalog)."""

@@ -1,0 +1,1 @@
+"""The build and the pipeline end to end (dataops.core)."""

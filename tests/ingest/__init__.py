@@ -1,0 +1,1 @@
+"""Ingest, the ingestion log and verify (dataops.ingest)."""

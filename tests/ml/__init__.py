@@ -1,0 +1,1 @@
+"""The analysis backbone (dataops.ml)."""

@@ -1,0 +1,1 @@
+"""The observability report and the alerts (dataops.observability)."""

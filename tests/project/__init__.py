@@ -1,0 +1,1 @@
+"""The dbt project itself: models, seeds, rules, governance, Spark parity, incremental builds."""
