@@ -165,18 +165,3 @@ def test_a_broken_configuration_is_a_clear_error(fixture_manifest: Path, tmp_pat
 
 def test_the_project_follows_its_conventions(project_env: Project, tmp_path: Path) -> None:
     assert check_project(project_env, artifacts_dir=tmp_path / "dbt") == []
-
-
-# A module says one thing: past this many lines it is split (the CLI into its command
-# families, running dbt (dataops.core.dbt) apart from the build (dataops.core.build)).
-MODULE_MAX_LINES = 400
-
-
-def test_no_module_of_the_package_is_over_400_lines() -> None:
-    package = Path(__file__).parents[2] / "scripts" / "dataops"
-    lengths = {
-        path.relative_to(package).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
-        for path in sorted(package.rglob("*.py"))
-    }
-    assert len(lengths) > 30, lengths  # the package was found
-    assert {name: n for name, n in lengths.items() if n > MODULE_MAX_LINES} == {}
