@@ -50,8 +50,8 @@ system-packages:
 
 # Two workers, each test file whole on one of them (its module fixtures built once), the
 # files that read the shared session build together on one (tests/conftest.py:
-# BUILT_DAYS_FILES), the longest files first (LONGEST_FIRST). A third worker on the two cores
-# gained 15 s of 17 min: the suite is bound by CPU.
+# BUILT_DAYS_FILES), the long ones first by a rule (spark, then e2e, then the rest; the larger
+# first). A third worker on the two cores gained 15 s of 17 min: the suite is bound by CPU.
 PYTEST_WORKERS ?= 2
 pytest: install-spark system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder

@@ -201,14 +201,16 @@ def traced(artefacts: tuple[dict, dict]):
 @pytest.fixture
 def browser():
     """A chromium page that records external requests and console errors
-    (``Watched`` of tests/test_browser.py), for the report's and the docs' browser tests."""
-    from test_browser import Watched, chromium
+    (``Watched`` of tests/observability/test_browser.py), for the report's and the docs'
+    browser tests."""
+    from tests.observability.test_browser import Watched, chromium
 
     with chromium({"width": 1400, "height": 1000}) as context:
         yield Watched(context)
 
 
-# The analysis backbone's fixture (tests/test_ml_backbone.py, tests/test_browser.py).
+# The analysis backbone's fixture (tests/ml/test_ml_backbone.py,
+# tests/observability/test_browser.py).
 
 
 def _rows(project: Project, relation: str) -> int:

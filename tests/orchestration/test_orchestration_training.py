@@ -4,7 +4,7 @@ The training command belongs to ``dataops.ml``; here a stand-in console script
 with its interface (arguments, exit code 0 when a version is promoted, 1 with an
 ``error:`` line when it is refused) is run by the asset in-process, in place of
 the environment's ``dataops``. The asset is defined only when ``dataops.ml``
-exists (``tests/test_orchestration.py`` checks its place in the asset graph).
+exists (``tests/orchestration/test_orchestration.py`` checks its place in the asset graph).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The project's seeds hold what they say: every US federal holiday of the years the
 generator can produce, and a rule for every rule id the validated models can name.
 
-``python tests/test_seeds.py`` writes ``seeds/us_federal_holidays.csv`` again from
+``python tests/project/test_seeds.py`` writes ``seeds/us_federal_holidays.csv`` again from
 pandas' ``USFederalHolidayCalendar`` (observed dates) and the days-off rule below.
 """
 

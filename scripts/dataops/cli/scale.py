@@ -61,7 +61,7 @@ def generate_inbox(project: Project, plan: Plan) -> FeedSummary:
 @click.option(
     "--seed",
     type=int,
-    # 2013 is generate.DEFAULT_SEED (tests/test_generate.py checks that the two agree)
+    # 2013 is generate.DEFAULT_SEED (tests/data/test_generate.py checks that the two agree)
     help="Seed of the route permutations and of the sample; same seed, same bytes (default 2013).",
 )
 def generate(flights: int | None, scale: float | None, seed: int | None) -> None:

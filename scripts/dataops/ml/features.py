@@ -4,7 +4,7 @@ The features are only what is known before departure: the schedule, the
 route, the aircraft and the weather observed at the origin in the scheduled
 hour (``marts.ml_delay_features``). ``FEATURES`` lists them; ``check_features``
 refuses any name that is an outcome of the flight (a delay, an actual time,
-the air time, a cancellation), and ``tests/test_ml_leakage.py`` traces every
+the air time, a cancellation), and ``tests/ml/test_ml_leakage.py`` traces every
 feature's column lineage down the project to prove that none is computed from
 an outcome either.
 
