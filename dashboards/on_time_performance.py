@@ -19,8 +19,8 @@ def _():
     import plotly.express as px
 
     from dataops.consumers import dashboard
-    from dataops.errors import DataOpsError
-    from dataops.project import Project
+    from dataops.core.errors import DataOpsError
+    from dataops.core.project import Project
 
     return DataOpsError, Project, dashboard, mo, px
 

@@ -23,8 +23,8 @@ def _():
     from sklearn.metrics import roc_auc_score
 
     from dataops.consumers import notebooks
+    from dataops.core.project import Project
     from dataops.ml import features, registry
-    from dataops.project import Project
 
     project = Project.discover()
     sandbox = notebooks.sandbox_name()

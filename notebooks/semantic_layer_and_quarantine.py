@@ -20,7 +20,7 @@ def _():
     import marimo as mo
 
     from dataops.consumers import notebooks
-    from dataops.project import Project
+    from dataops.core.project import Project
 
     project = Project.discover()
     sandbox = notebooks.sandbox_name()

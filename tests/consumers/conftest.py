@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dataops.feed import feed
-from dataops.project import Project
+from dataops.core.project import Project
+from dataops.data.feed import feed
 
 ROOT = Path(__file__).parents[2]
 # dataops, with the consumers' commands registered whether or not dataops.cli's FAMILIES

@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from dataops.consumers import dashboard
-from dataops.errors import DataOpsError
-from dataops.feed import feed
-from dataops.project import Project
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
+from dataops.data.feed import feed
 
 from .conftest import DATAOPS, NEXT_DAY, ROOT, free_port, run
 
@@ -151,7 +151,7 @@ def test_renders_offline_filters_and_never_blocks_a_publish(published: dict, bro
 
         # a publish of the next day while the dashboard is served and read in a loop
         feed_env = {**os.environ, **env}
-        from dataops.sources import load_feeds
+        from dataops.data.sources import load_feeds
 
         feed(load_feeds(ROOT / "models"), project.inbox_dir, NEXT_DAY, NEXT_DAY)
         reads, stop = [], threading.Event()

@@ -7,8 +7,8 @@ import subprocess
 import click
 
 from dataops.cli.group import cli
-from dataops.errors import DataOpsError
-from dataops.project import Project
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
 
 
 @cli.command()
@@ -44,7 +44,7 @@ def notebook(notebook: str, sandbox_name: str, headless: bool, port: int) -> Non
     only the sandbox's file: dataops sandbox create NAME first.
     """
     from dataops.consumers import notebooks
-    from dataops.project import check_sandbox_name
+    from dataops.core.project import check_sandbox_name
 
     project = Project.discover()
     check_sandbox_name(sandbox_name)

@@ -7,8 +7,8 @@ dashboard's web server (the marimo app of ``dashboards/`` and the observability 
 on 127.0.0.1); ``notebooks`` connects a notebook of ``notebooks/`` to a sandbox and
 opens it. None of them writes prod.
 
-May import the core (``dataops.project``, ``dataops.errors``) and the delivery modules
-that say where prod, its publish record and the sandboxes are (``dataops.publish``,
-``dataops.sandbox``); marimo, uvicorn and starlette only inside ``serve`` and
+May import the core (``dataops.core``) and the delivery modules that say where prod, its
+publish record and the sandboxes are (``dataops.delivery.publish``,
+``dataops.delivery.sandbox``); marimo, uvicorn and starlette only inside ``serve`` and
 ``notebooks`` (the ``consumers`` extra). Printing stays in ``dataops.cli.consumers``.
 """

@@ -3,7 +3,7 @@
 A reader never blocks a publish, nor any writer: the target's DuckDB file is opened
 read-only for the length of one read of the four marts (a few thousand rows for the
 year) and closed at once; the dashboard then filters the copy in memory. A publish
-moves a new file onto prod by a rename (``dataops.publish``): the copy is read again
+moves a new file onto prod by a rename (``dataops.delivery.publish``): the copy is read again
 only when prod's file or its publish record changed (``Reader``), so the dashboard
 shows one publish at a time, whole, and the newest one after a reload.
 
@@ -25,9 +25,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dataops.errors import DataOpsError
-from dataops.project import Project
-from dataops.publish import PROD, RECORD, Places
+from dataops.core.errors import DataOpsError
+from dataops.core.project import Project
+from dataops.delivery.publish import PROD, RECORD, Places
 
 log = logging.getLogger(__name__)
 

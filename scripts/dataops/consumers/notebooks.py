@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dataops.errors import DataOpsError
-from dataops.project import SANDBOX_VARIABLE, Project, check_sandbox_name
-from dataops.publish import Places
-from dataops.sandbox import attach_read_only, quote_identifier, sandbox_path
+from dataops.core.errors import DataOpsError
+from dataops.core.project import SANDBOX_VARIABLE, Project, check_sandbox_name
+from dataops.delivery.publish import Places
+from dataops.delivery.sandbox import attach_read_only, quote_identifier, sandbox_path
 
 FOLDER = "notebooks"
 PORT = 2719
@@ -145,7 +145,7 @@ def ask(
     )
     from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
-    from dataops.build import _release_duckdb, dbt_environment, run_dbt
+    from dataops.core.dbt import _release_duckdb, dbt_environment, run_dbt
 
     sandbox_file(project, name)
     folder = scratch or Path(tempfile.mkdtemp(prefix="dataops-semantic-"))

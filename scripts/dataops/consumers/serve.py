@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dataops.project import Project
-from dataops.publish import PROD
+from dataops.core.project import Project
+from dataops.delivery.publish import PROD
 
 HOST = "127.0.0.1"
 PORT = 2718
