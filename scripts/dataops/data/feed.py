@@ -20,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from dataops.core.errors import DataOpsError
-from dataops.core.files import write_atomic
-from dataops.core.files import WRITE_ERRORS, not_writable
+from dataops.core.files import WRITE_ERRORS, not_writable, write_atomic
 from dataops.data.sources import Feed
 
 log = logging.getLogger(__name__)

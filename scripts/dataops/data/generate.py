@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dataops.core.errors import DataOpsError
+from dataops.core.files import write_atomic
 from dataops.data.feed import (
     EXTRACT_SOURCES,
     FIRST_DAY,
@@ -42,7 +43,6 @@ from dataops.data.feed import (
     jsonl_bytes,
     load_table,
 )
-from dataops.core.files import write_atomic
 from dataops.data.sources import Feed
 
 log = logging.getLogger(__name__)

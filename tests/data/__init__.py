@@ -1,0 +1,1 @@
+"""The feed and the generator (dataops.data)."""
