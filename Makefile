@@ -78,10 +78,10 @@ ci-build: install
 
 test: lint pytest ci-build
 
-# tests/test_source_mutations.py at length: many random examples (make test runs a few).
+# tests/project/test_source_mutations.py at length: many random examples (make test runs a few).
 .PHONY: fuzz
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/test_source_mutations.py --hypothesis-show-statistics
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/project/test_source_mutations.py --hypothesis-show-statistics
 
 # Delivery (README, "Delivery"): the GitHub Actions workflow calls these.
 check: install

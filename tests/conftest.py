@@ -21,7 +21,7 @@ FED_END = date(2013, 1, 3)
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: "ci" (make test) a few derandomized
 # examples, not shrunk, "fuzz" (make fuzz) many random ones, shrunk (at most 5 minutes), their
 # failures kept under build/ to replay. max_examples is sized for
-# tests/test_source_mutations.py, two dbt builds an example.
+# tests/project/test_source_mutations.py, two dbt builds an example.
 settings.register_profile(
     "ci",
     derandomize=True,

@@ -4,7 +4,8 @@ The group and what every command shares are in ``group``; the commands, one
 module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
 publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
-spark-cluster) and ``models`` (train, models, model rollback). What they
+spark-cluster), ``models`` (train, models, model rollback) and ``consumers``
+(dashboard, notebook). What they
 print is in ``printing`` and ``model_printing``, used by the command line alone.
 May import: every capability, the benchmarks and ``dataops.core``; not
 ``dataops.orchestration``.
@@ -18,14 +19,23 @@ import traceback
 
 import click
 
-from dataops.cli import alerts, delivery, models, observability, pipeline, printing, scale
+from dataops.cli import (
+    alerts,
+    consumers,
+    delivery,
+    models,
+    observability,
+    pipeline,
+    printing,
+    scale,
+)
 from dataops.cli.group import _options, cli
 from dataops.core.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.observability import alert_secrets
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale, models, alerts)
+FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

