@@ -1,4 +1,4 @@
-{#- The latest `_processed_at` (or `column`) of the model being built: its watermark. -#}
+{#- The latest `_processed_at` (or `column`) of the model: its watermark. -#}
 {% macro last_processed_at(column='_processed_at') -%}
     (
         select
