@@ -447,6 +447,13 @@
 
   var pages = { dashboard: dashboard, tests: tests, samples: samples, freshness: freshness,
     performance: performance, lineage: lineage, models: models };
+  // the pages kept in their own scripts (report.py's PAGES), drawn with the same helpers
+  var kit = { R: R, COLORS: COLORS, CONFIG: CONFIG, $: $, make: make, badge: badge, fmt: fmt,
+    seconds: seconds, runLabel: runLabel, runAxis: runAxis, layout: layout, table: table,
+    values: values };
+  Object.keys(window.REPORT_PAGES || {}).forEach(function (name) {
+    pages[name] = function () { window.REPORT_PAGES[name](kit); };
+  });
   function show(name) {
     if (!pages[name]) name = "dashboard";
     Array.prototype.forEach.call(document.querySelectorAll(".page"), function (p) { p.hidden = p.id !== "page-" + name; });

@@ -17,6 +17,7 @@ import json
 import logging
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,29 @@ SCHEMA = "observability"
 REGRESSION_RATIO = 1.5
 REGRESSION_MIN_SECONDS = 0.5
 STATUS_RANK = {"error": 4, "fail": 3, "runtime error": 4, "warn": 2, "skipped": 1}
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """A page of the report kept in its own files, beside the built-in pages.
+
+    ``collect(con, warehouse)`` reads what the page shows (the warehouse open
+    read-only) and lands in the payload under ``name``; ``html`` is an asset
+    holding the page's ``<section id="page-NAME" class="page" hidden>``;
+    ``script`` an asset that registers the page's drawing function as
+    ``window.REPORT_PAGES.NAME = function (kit) {...}`` (``kit`` carries the
+    report's helpers: ``$``, ``make``, ``table``, ``layout``, ``fmt``, ...).
+    """
+
+    name: str
+    title: str
+    collect: Callable[[duckdb.DuckDBPyConnection, Path], object]
+    html: str
+    script: str
+
+
+# The pages kept in their own modules, in the order of their tabs after the built-in ones.
+PAGES: tuple[ReportPage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -333,6 +357,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         volumes = _volumes(con, index)
         changes = _schema_changes(con, index) if "schema_changes" in present else []
         models = report_data.collect(con, warehouse)
+        extra = {page.name: page.collect(con, warehouse) for page in PAGES}
     finally:
         con.close()
     return {
@@ -347,6 +372,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         "lineage": _lineage(manifest, nodes, tests, sources),
         "models": models,
         "regression": {"ratio": REGRESSION_RATIO, "min_seconds": REGRESSION_MIN_SECONDS},
+        **extra,
     }
 
 
@@ -354,6 +380,15 @@ def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs()
+
+
+def _with_pages(html: str) -> str:
+    """The built-in pages' markup with each extra page's tab and section added."""
+    tabs = "".join(
+        f'  <button type="button" data-page="{page.name}">{page.title}</button>\n' for page in PAGES
+    )
+    sections = "".join(asset(page.html) for page in PAGES)
+    return html.replace("</nav>", tabs + "</nav>", 1).replace("</main>", sections + "</main>", 1)
 
 
 def render(payload: dict) -> str:
@@ -368,10 +403,11 @@ def render(payload: dict) -> str:
             asset("dag.css"),
             asset("report.css"),
             "</style></head><body>",
-            asset("report.html"),
+            _with_pages(asset("report.html")),
             json_script("REPORT", payload),
             inline_script(_plotly_js()),
             inline_script(asset("dag.js")),
+            *(inline_script(asset(page.script)) for page in PAGES),
             inline_script(asset("report.js")),
             "</body></html>",
         ]
