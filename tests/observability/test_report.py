@@ -11,7 +11,7 @@ import pytest
 
 from dataops.bench import report as report_bench
 from dataops.core.errors import DataOpsError
-from dataops.observability import report
+from dataops.observability import report, report_lineage
 
 pytestmark = pytest.mark.e2e
 
@@ -66,10 +66,10 @@ def test_lineage_nodes_carry_the_worst_latest_status(payload: dict) -> None:
 
 
 def test_worst_status_order() -> None:
-    assert report.worst(["pass", "warn", "success"]) == "warn"
-    assert report.worst(["warn", "fail", "skipped"]) == "fail"
-    assert report.worst(["fail", "error"]) == "error"
-    assert report.worst([]) == "none"
+    assert report_lineage.worst(["pass", "warn", "success"]) == "warn"
+    assert report_lineage.worst(["warn", "fail", "skipped"]) == "fail"
+    assert report_lineage.worst(["fail", "error"]) == "error"
+    assert report_lineage.worst([]) == "none"
 
 
 def test_report_file_is_self_contained(built_days: dict, tmp_path: Path) -> None:
