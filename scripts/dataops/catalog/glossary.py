@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
 
@@ -298,12 +298,39 @@ def check(manifest: dict) -> list[Problem]:
     return sorted([*glossary.problems, *_missing(manifest, glossary)])
 
 
-def feature_terms(manifest: dict, features: Iterable[str], model: str) -> dict[str, str]:
-    """The name of the term of each feature, a column of ``model`` (unique_id); the features
-    with no term are left out."""
-    glossary = load(manifest)
+_BLOCK = re.compile(
+    r"\{%-?\s*docs\s+(?P<name>" + PREFIX + r"\w+)\s*-?%\}(?P<text>.*?)\{%-?\s*enddocs\s*-?%\}",
+    re.DOTALL,
+)
+
+
+def read_terms(root: Path) -> list[Term]:
+    """The terms of the project's glossary file, read without dbt (``dataops train``); a block
+    that is no term is left out (``dataops check`` names it)."""
+    path = root / GLOSSARY_FILE
+    if not path.is_file():
+        return []
+    found = _BLOCK.finditer(path.read_text(encoding="utf-8"))
+    parsed = (parse_term(f"doc.{m['name']}", m["name"], GLOSSARY_FILE, m["text"]) for m in found)
+    return [term for term in parsed if isinstance(term, Term)]
+
+
+def column_terms(terms: Iterable[Term], model: str, columns: Iterable[str]) -> dict[str, dict]:
+    """The term of each of ``columns`` of the model named ``model`` (``model.column`` in a
+    term wins over the bare name), as its id, name and definition; columns with none are
+    left out."""
+    qualified: dict[str, Term] = {}
+    bare: dict[str, Term] = {}
+    for term in terms:
+        for entry in term.columns:
+            owner, _, column = entry.rpartition(".")
+            if owner == model:
+                qualified.setdefault(column, term)
+            elif not owner:
+                bare.setdefault(column, term)
+    named = {column: qualified.get(column) or bare.get(column) for column in columns}
     return {
-        feature: glossary.terms[glossary.column_terms[(model, feature)]].name
-        for feature in features
-        if (model, feature) in glossary.column_terms
+        column: {"term": term.id, "name": term.name, "definition": term.definition}
+        for column, term in named.items()
+        if term is not None
     }
