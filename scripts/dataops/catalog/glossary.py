@@ -100,6 +100,8 @@ def parse_term(unique_id: str, name: str, path: str, text: str) -> Term | Proble
     for line in lines:
         found = _FIELD.match(line.strip())
         if found is None:
+            if fields and not line.strip():
+                continue
             if fields:
                 return Problem(
                     BROKEN,
