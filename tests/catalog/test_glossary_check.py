@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataops.catalog import glossary
+from dataops.catalog import glossary, glossary_site
 from dataops.cli import main
 from dataops.core.dbt import run_dbt
 from dataops.core.project import Project
@@ -273,3 +273,18 @@ def test_the_trainer_reads_the_terms_dbt_parses(manifest: dict) -> None:
             expected.name,
             expected.definition,
         ), column
+
+
+def test_the_semantic_layer_stands_for_its_terms(manifest: dict) -> None:
+    """A measure stands for the term of the metric of its name; a dimension for its column's."""
+    loaded = glossary.load(manifest)
+    semantic = glossary_site.semantic_terms(manifest, loaded)
+    flights = manifest["semantic_models"]["semantic_model.nycflights.flights"]
+    metric_term = {manifest["metrics"][uid]["name"]: t for uid, t in loaded.metric_terms.items()}
+    for measure in flights["measures"]:
+        assert f"flights.{measure['name']} (measure)" in semantic[metric_term[measure["name"]]]
+    fct = flights["depends_on"]["nodes"][0]
+    for dimension in flights["dimensions"]:
+        term = loaded.column_terms[(fct, dimension["name"])]
+        assert f"flights.{dimension['name']} (dimension)" in semantic[term]
+    assert "flights.on_time_arrivals (measure)" in semantic["on_time_arrival"]

@@ -61,7 +61,7 @@ def test_the_glossary_page_shows_every_term(
         assert term.owner in text
         for synonym in term.synonyms:
             assert synonym in text
-        for kind in ("metrics", "saved_queries", "exposures"):
+        for kind in ("metrics", "semantic", "saved_queries", "exposures"):
             for name in uses[term.id][kind]:
                 assert name in text
         keys = section.locator(".gl-column").evaluate_all("nodes => nodes.map(n => n.dataset.key)")

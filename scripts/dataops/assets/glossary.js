@@ -3,7 +3,7 @@
    datasets and roles); a column opens the column lineage panel on it. On a model's page
    (#!/model/<unique_id>) each column with a term carries it; a click opens the term.
    Data: window.GLOSSARY = {terms: [{id, name, definition, owner, synonyms, columns: [{model,
-   name, zone, column, role}], metrics, saved_queries, exposures, models, ml_datasets,
+   name, zone, column, role}], metrics, semantic, saved_queries, exposures, models, ml_datasets,
    ml_roles}], columns: {"id|column": term id}} */
 (function () {
   "use strict";
@@ -66,6 +66,7 @@
         button.addEventListener("click", function () { openLineage(c.model, c.column); });
       });
       row(dl, "Metrics", t.metrics).textContent += t.metrics.join(", ");
+      row(dl, "Semantic layer", t.semantic).textContent += t.semantic.join(", ");
       row(dl, "Saved queries", t.saved_queries).textContent += t.saved_queries.join(", ");
       row(dl, "Exposures", t.exposures).textContent += t.exposures.join(", ");
       var ml = row(dl, "ML", t.ml_datasets.concat(t.ml_roles));

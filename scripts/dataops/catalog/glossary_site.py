@@ -4,7 +4,8 @@
 ``glossary.load`` with, for each, its columns by zone (each one click from the column
 lineage panel), its metrics, the saved queries that ask for them, the exposures that read
 them (a metric, a model of the term, or a mart holding one of its columns), the ML
-datasets that hold its columns and the role each plays for the model (feature, label).
+datasets that hold its columns and the role each plays for the model (feature, label), and
+the measures, dimensions and entities of the semantic models that stand for it.
 ``columns`` maps ``<model unique_id>|<column>`` to its term, so that a model's page names
 the term of each column. ``html`` is the page's style and scripts, inlined by ``docs.py``.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections import defaultdict
 from pathlib import Path
 
 from dataops.catalog import glossary
@@ -22,6 +25,8 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).parent.parent / "assets"
 # The order the zones are listed in, from the files to the data products.
 ZONE_ORDER = ("staging", "trusted", "quarantine", "marts")
+SEMANTIC_KINDS = {"measures": "measure", "dimensions": "dimension", "entities": "entity"}
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def _depends(node: dict) -> set[str]:
@@ -46,6 +51,29 @@ def _saved_queries(manifest: dict, metric_names: set[str]) -> list[str]:
     return sorted(found)
 
 
+def semantic_terms(manifest: dict, loaded: glossary.Glossary) -> dict[str, list[str]]:
+    """The semantic models' measures, dimensions and entities of each term: an element is the
+    term of the metric of its name, or else of the columns its expression reads."""
+    metric_term = {
+        manifest["metrics"][uid]["name"]: term for uid, term in loaded.metric_terms.items()
+    }
+    found: dict[str, set[str]] = defaultdict(set)
+    for semantic in _own(manifest, "semantic_models").values():
+        model = next(iter(sorted(_depends(semantic))), "")
+        for kind, label in SEMANTIC_KINDS.items():
+            for element in semantic.get(kind) or []:
+                name = f"{semantic['name']}.{element['name']} ({label})"
+                if element["name"] in metric_term:
+                    found[metric_term[element["name"]]].add(name)
+                    continue
+                read = _IDENTIFIER.findall(str(element.get("expr") or element["name"]).lower())
+                for column in read:
+                    term = loaded.column_terms.get((model, column))
+                    if term:
+                        found[term].add(name)
+    return {term: sorted(names) for term, names in found.items()}
+
+
 def uses(manifest: dict, loaded: glossary.Glossary) -> dict[str, dict]:
     """Where each term is used in the data: columns (by zone), metrics, saved queries,
     exposures, models, ML datasets and roles. Keyed by term id."""
@@ -54,6 +82,7 @@ def uses(manifest: dict, loaded: glossary.Glossary) -> dict[str, dict]:
     metric_ids = {node["name"]: uid for uid, node in metrics.items()}
     model_ids = {node["name"]: uid for uid, node in models.items()}
     exposures = _own(manifest, "exposures")
+    semantic = semantic_terms(manifest, loaded)
     result: dict[str, dict] = {}
     for term in loaded.terms.values():
         columns = []
@@ -87,6 +116,7 @@ def uses(manifest: dict, loaded: glossary.Glossary) -> dict[str, dict]:
         result[term.id] = {
             "columns": columns,
             "metrics": [metrics[uid]["name"] for uid in term_metrics],
+            "semantic": semantic.get(term.id, []),
             "saved_queries": [uid.rsplit(".", 1)[-1] for uid in saved],
             "exposures": sorted(
                 node["name"] for node in exposures.values() if _depends(node) & reads
