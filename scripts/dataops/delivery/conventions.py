@@ -265,7 +265,8 @@ def check_manifest(manifest_path: Path, config_path: Path) -> list[Violation]:
     """dbt-bouncer's checks, then the project's own rules and the glossary's, on one manifest."""
     bounced = run_bouncer(manifest_path, config_path)
     manifest = load_manifest(manifest_path)
-    # The glossary's rules (dataops.catalog.glossary): a term for every public column.
+    # The glossary (dataops.catalog.glossary): a term for every public mart column, metric
+    # and ML feature, and no term naming what does not exist.
     named = [Violation(p.rule, p.node, p.path, p.message) for p in glossary.check(manifest)]
     return bounced + check_rules(manifest) + named
 
