@@ -5,7 +5,8 @@ catalog inlined. It is fixed for file:// (two attributes that made the browser
 request files that do not exist, see ``REPLACEMENTS``) and a column lineage
 panel (computed here with sqlglot, see ``lineage.py``; what uses each column,
 the metrics, saved queries and exposures included, see ``impact.py``) is
-inlined with its script and style. The result needs no server and makes no request.
+inlined with its script and style, then the Glossary (``glossary_site.py``). The
+result needs no server and makes no request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataops.catalog import coverage, impact, lineage
+from dataops.catalog import coverage, glossary_site, impact, lineage
 from dataops.core.dbt import run_dbt
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
@@ -91,8 +92,9 @@ def lineage_payload(manifest: dict, traced: lineage.ColumnLineage) -> dict:
     }
 
 
-def render(static_html: str, payload: dict) -> str:
-    """The static docs page with the unbound attributes fixed and the lineage panel inlined."""
+def render(static_html: str, payload: dict, extra: str = "") -> str:
+    """The static docs page with the unbound attributes fixed, the lineage panel and ``extra``
+    (the Glossary, ``glossary_site.html``) inlined."""
     html = static_html
     for old, new in REPLACEMENTS:
         html = html.replace(old, new)
@@ -104,6 +106,7 @@ def render(static_html: str, payload: dict) -> str:
         + json_script("COLUMN_LINEAGE", payload)
         + inline_script(asset("dag.js"))
         + inline_script(asset("column_lineage.js"))
+        + extra
     )
     marker = "</body>"
     if marker not in html:
@@ -130,7 +133,8 @@ def generate(project: Project, target: str | None, target_dir: Path | None = Non
     traced = lineage.compute(manifest, catalog)
     static_html = (target_path / "static_index.html").read_text(encoding="utf-8")
     path = target_path / DOCS_FILE
-    write_atomic(path, render(static_html, lineage_payload(manifest, traced)).encode("utf-8"))
+    page = render(static_html, lineage_payload(manifest, traced), glossary_site.html(manifest))
+    write_atomic(path, page.encode("utf-8"))
     return DocsOutcome(
         path=path,
         coverage=coverage.check(manifest, catalog),

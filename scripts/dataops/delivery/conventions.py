@@ -19,6 +19,9 @@ The rules dbt-bouncer cannot express stay here, each with the reason:
   sees the parents that are models only, never snapshots.
 - ``hook-built-from-strings``: a hook is one macro call; no dbt-bouncer check
   reads hooks (of models, snapshots, seeds, on-run-start/end).
+
+Then the glossary's rules (``dataops.catalog.glossary``, docs/governance.md,
+"Glossary"): ``glossary-missing-term`` and ``glossary-broken-link``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from dataops.catalog import glossary
 from dataops.core.dbt import run_dbt
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
@@ -258,9 +262,13 @@ def run_bouncer(manifest_path: Path, config_path: Path) -> list[Violation]:
 
 
 def check_manifest(manifest_path: Path, config_path: Path) -> list[Violation]:
-    """dbt-bouncer's checks, then the project's own rules, on one manifest."""
+    """dbt-bouncer's checks, then the project's own rules and the glossary's, on one manifest."""
     bounced = run_bouncer(manifest_path, config_path)
-    return bounced + check_rules(load_manifest(manifest_path))
+    manifest = load_manifest(manifest_path)
+    # The glossary (dataops.catalog.glossary): a term for every public mart column, metric
+    # and ML feature, and no term naming what does not exist.
+    named = [Violation(p.rule, p.node, p.path, p.message) for p in glossary.check(manifest)]
+    return bounced + check_rules(manifest) + named
 
 
 def check_project(project: Project, artifacts_dir: Path | None = None) -> list[Violation]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataops.catalog import glossary
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.ml import drift, fairness, features, gate, registry, settings, train
@@ -46,6 +47,8 @@ STEPS = (
     "scoring the champion on the same flights",
     "logging the run and registering the version",
 )
+# The run's artifact naming the glossary term of each feature and of the label.
+GLOSSARY_ARTIFACT = "glossary_terms.json"
 
 
 @dataclass
@@ -125,6 +128,13 @@ def _write_artifacts(
     (folder / "drift_reference.json").write_text(json.dumps(reference), encoding="utf-8")
     (folder / "gate.json").write_text(json.dumps(decision.as_dict(), indent=2), encoding="utf-8")
     (folder / "fingerprint.json").write_text(fingerprint.as_json(), encoding="utf-8")
+
+
+def _glossary_terms(project: Project) -> dict[str, dict]:
+    """The glossary term of each feature and of the label (column: term id, name, definition)."""
+    model = features.FEATURES_MODEL.rsplit(".", 1)[-1]
+    columns = (*features.FEATURES, features.LABEL)
+    return glossary.column_terms(glossary.read_terms(project.root), model, columns)
 
 
 def _requirements() -> list[str]:
@@ -216,6 +226,8 @@ def train_version(
                     Path(folder), trained, fair, reference, decision, splits.fingerprint
                 )
                 mlflow.log_artifacts(folder)
+            # What each feature and the label mean: their terms (models/docs/glossary.md).
+            mlflow.log_dict(_glossary_terms(project), GLOSSARY_ARTIFACT)
             sample = features.feature_frame(validation.head(1000))
             signature = infer_signature(
                 sample, trained.model.pipeline.predict_proba(sample)[:, 1].astype(np.float64)
