@@ -169,10 +169,12 @@ def tables(warehouse: Warehouse) -> QueryResult:
     """Every table and view of the warehouse (and of prod, for a sandbox), by schema."""
     return run(
         warehouse,
-        "select database_name as database, schema_name as schema, table_name as name,"
-        " 'table' as kind from duckdb_tables()"
-        " union all select database_name, schema_name, view_name, 'view' from duckdb_views()"
-        " where not internal and database_name not in ('system', 'temp')"
+        "select database, schema, name, kind from ("
+        " select database_name as database, schema_name as schema, table_name as name,"
+        " 'table' as kind, internal from duckdb_tables()"
+        " union all select database_name, schema_name, view_name, 'view', internal"
+        " from duckdb_views()"
+        ") where not internal and database not in ('system', 'temp')"
         " order by 1, 2, 3",
     )
 
