@@ -11,6 +11,7 @@ import io
 import json
 import os
 import queue
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from dataops.core.build import build
 from dataops.core.project import Project
 from dataops.delivery.sql_shell import split_statements
 from dataops.ingest.run import ingest
+from dataops.observability.alert_problems import rows_fact
 
 ROOT = Path(__file__).parents[2]
 DATAOPS = str(Path(sys.executable).parent / "dataops")
@@ -189,3 +191,14 @@ def test_statements_split_at_their_semicolons_whatever_their_lines(
     complete, pending = split_statements([*lines, "select 'unfinished'"])
     assert complete == ["\n".join([*parts[:-1], f"{parts[-1]};"]).strip() for parts in statements]
     assert pending == ["select 'unfinished'"]
+
+
+def test_the_command_an_alert_gives_for_failing_rows_runs(warehouse: Path) -> None:
+    table, where = rows_fact(AIRLINES, warehouse)
+    command = shlex.split(where.split(" (", 1)[1].removesuffix(")"))
+    assert command[:2] == ["dataops", "sql"]
+    listed = dataops(*command[2:], "--csv")
+    assert listed.returncode == 0, listed.stderr
+    rows = list(csv.reader(io.StringIO(listed.stdout)))[1:]
+    assert len(rows) == duckdb_rows(warehouse, f"select count(*) from {AIRLINES}")[0][0]
+    assert table == "failing rows table"
