@@ -197,7 +197,7 @@ def test_the_command_an_alert_gives_for_failing_rows_runs(warehouse: Path) -> No
     table, where = rows_fact(AIRLINES, warehouse)
     command = shlex.split(where.split(" (", 1)[1].removesuffix(")"))
     assert command[:2] == ["dataops", "sql"]
-    listed = dataops(*command[2:], "--csv")
+    listed = dataops(*command[1:], "--csv")
     assert listed.returncode == 0, listed.stderr
     rows = list(csv.reader(io.StringIO(listed.stdout)))[1:]
     assert len(rows) == duckdb_rows(warehouse, f"select count(*) from {AIRLINES}")[0][0]
