@@ -95,6 +95,34 @@ def test_a_query_prints_what_duckdb_reads(warehouse: Path) -> None:
     assert [(line["carrier"], line["name"]) for line in lines] == expected
 
 
+def test_a_table_wider_than_the_screen_keeps_every_value_whole(warehouse: Path) -> None:
+    query = f"select carrier, _file_sha256, _source_file from {AIRLINES} order by carrier"
+    expected = duckdb_rows(warehouse, query)
+    # a pipe: the table as wide as it needs
+    piped = dataops("sql", "--target", "ci", query)
+    assert piped.returncode == 0, piped.stderr
+    assert "…" not in piped.stdout
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80
+    # a terminal of 80 columns: a record per row, a line per column
+    terminal = subprocess.run(
+        [DATAOPS, "sql", "--target", "ci", query],
+        env={**os.environ, "FORCE_COLOR": "1", "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert terminal.returncode == 0, terminal.stderr
+    for number, (carrier, sha256, source_file) in enumerate(expected, start=1):
+        assert all(value in piped.stdout for value in (carrier, sha256, source_file))
+        record = terminal.stdout.split(f"-- row {number}\n", 1)[1].splitlines()[:3]
+        assert [line.split() for line in record] == [
+            ["carrier", carrier],
+            ["_file_sha256", sha256],
+            ["_source_file", source_file],
+        ]
+
+
 def test_a_table_shows_max_rows_and_says_there_are_more(warehouse: Path) -> None:
     [(count,)] = duckdb_rows(warehouse, f"select count(*) from {AIRLINES}")
     shown = dataops("sql", "--target", "ci", "--max-rows", "2", f"from {AIRLINES}")

@@ -15,6 +15,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -85,17 +86,43 @@ def show(result: sql_shell.QueryResult, form: str) -> None:
         for row in result.rows:
             printing.out(json.dumps(dict(zip(result.columns, row, strict=True)), default=str))
         return
+    cells = [[_cell(value) for value in row] for row in result.rows]
     table = Table(show_lines=False)
     for column in result.columns:
-        table.add_column(Text(printable(column)))
-    for row in result.rows:
-        table.add_row(*(Text("NULL" if value is None else printable(value)) for value in row))
-    printing.stdout.print(table)
+        table.add_column(Text(printable(column)), no_wrap=True)
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))
+    console = printing.stdout
+    # the table's natural width, not capped at the console's
+    wide = console.measure(table, options=console.options.update_width(1 << 16)).maximum
+    if wide <= console.width:
+        console.print(table)
+    elif not console.is_terminal:
+        # a pipe or a file: whole lines, as wide as the table
+        Console(file=sys.stdout, width=wide, emoji=False, highlight=False, markup=False).print(
+            table
+        )
+    else:
+        _records(result.columns, cells)  # a terminal too narrow for the table
     if result.more:
         printing.note(
             f"{len(result.rows)} rows shown, more not: add a limit, raise --max-rows,"
             " or print them all with --csv"
         )
+
+
+def _cell(value: object) -> str:
+    return "NULL" if value is None else printable(value)
+
+
+def _records(columns: list[str], cells: list[list[str]]) -> None:
+    """Rows too wide for the terminal: one ``column  value`` line each, a rule between rows."""
+    names = [printable(column) for column in columns]
+    width = max(len(name) for name in names)
+    for number, row in enumerate(cells, start=1):
+        printing.out(f"-- row {number}")
+        for name, cell in zip(names, row, strict=True):
+            printing.out(f"{name:>{width}}  {cell}")
 
 
 def shell(warehouse: sql_shell.Warehouse, form: str, max_rows: int) -> None:
