@@ -173,8 +173,7 @@ def demo(target: str | None) -> None:
     started = time.monotonic()
     dbt_log = project.root / "logs" / "dbt.log"
     printing.note(
-        f"dataops demo on target {name}: {DEMO_STAGES} stages;"
-        f" dbt's node lines go to {dbt_log}"
+        f"dataops demo on target {name}: {DEMO_STAGES} stages; dbt's node lines go to {dbt_log}"
     )
     stage = printing.stages(DEMO_STAGES)
     stage("feed: the 2013 year into the inbox, a file per source and day")
