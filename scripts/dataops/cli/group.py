@@ -145,7 +145,7 @@ class DbtNodesAsProgress(logging.Filter):
 
 
 @contextmanager
-def dbt_progress(description: str) -> Iterator[None]:
+def dbt_progress(description: str) -> Iterator[Progress]:
     """While inside, dbt's node lines become one progress bar (``description``, n of total)."""
     progress = count_progress()
     task = progress.add_task(description, total=None)
@@ -158,7 +158,7 @@ def dbt_progress(description: str) -> Iterator[None]:
     dbt_console.addFilter(quiet)
     try:
         with progress:
-            yield
+            yield progress
     finally:
         dbt_console.removeFilter(quiet)
 
