@@ -20,6 +20,9 @@ from pathlib import Path
 
 # A line every STEP packages collected (about 150 on a first install of the dev extra).
 STEP = 25
+# How pip begins the line of each package it resolves: from an index, from a file or a
+# folder (a wheel of a local index, the project itself with -e), or one already there.
+RESOLVED = ("Collecting ", "Processing ", "Obtaining ", "Requirement already satisfied: ")
 TAIL = 20
 
 
@@ -52,11 +55,11 @@ def main(arguments: list[str]) -> int:
             for line in pip.stdout:
                 log.write(line)
                 last.append(line.rstrip("\n"))
-                if line.startswith(("Collecting ", "Requirement already satisfied: ")):
+                if line.startswith(RESOLVED):
                     collected += 1
                     if collected % STEP == 0:
-                        name = line.split(" ", 1)[1].removeprefix("already satisfied: ").split()
-                        step(f"{collected} packages resolved (now {name[0]})")
+                        words = line.split(" ", 1)[1].removeprefix("already satisfied: ").split()
+                        step(f"{collected} packages resolved (now {Path(words[0]).name})")
                 elif line.startswith("Installing collected packages:") and not installing:
                     installing = True
                     count = len(line.split(":", 1)[1].split(","))
