@@ -15,18 +15,26 @@ export PATH := $(BIN):$(PATH)
 .PHONY: install install-spark system-packages demo test lint pytest ci-build docs clean check \
 	publish rollback slim-ci bench bench-observability spark-cluster-test
 
+# A line per step; pip's whole output goes to $(INSTALL_LOG) (scripts/pip_install_steps.py).
+INSTALL_LOG := $(CURDIR)/build/install.log
+PIP_STEPS := $(BIN)/python scripts/pip_install_steps.py $(INSTALL_LOG)
+
 $(INSTALLED): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(INSTALLED)
+	@echo "[install 1/3] a virtual environment: $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "[install 2/3] pip, upgraded"
+	@$(PIP_STEPS) --upgrade pip
+	@echo "[install 3/3] dataops and its pinned dependencies (a few minutes the first time)"
+	@$(PIP_STEPS) -e ".[dev]"
+	@touch $(INSTALLED)
 
 install: $(INSTALLED)
 
 # The Spark extra (dbt-spark, pyspark: about 630 MB), for the tests and the Spark targets.
 SPARK_INSTALLED := $(VENV)/.installed-spark
 $(SPARK_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	@echo "[install] the spark extra"
+	@$(PIP_STEPS) -e ".[dev,spark]"
 	touch $(SPARK_INSTALLED)
 
 install-spark: $(SPARK_INSTALLED)
@@ -127,7 +135,8 @@ clean:
 # `make test` installs it for the orchestration tests.
 ORCHESTRATION_INSTALLED := $(VENV)/.installed-orchestration
 $(ORCHESTRATION_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e ".[dev,orchestration]"
+	@echo "[install] the orchestration extra"
+	@$(PIP_STEPS) -e ".[dev,orchestration]"
 	touch $(ORCHESTRATION_INSTALLED)
 
 .PHONY: install-orchestration orchestrate
@@ -156,7 +165,8 @@ mlflow-ui: install
 # is installed first; `make test` installs it for their tests.
 CONSUMERS_INSTALLED := $(VENV)/.installed-consumers
 $(CONSUMERS_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e ".[dev,consumers]"
+	@echo "[install] the consumers extra"
+	@$(PIP_STEPS) -e ".[dev,consumers]"
 	touch $(CONSUMERS_INSTALLED)
 
 DASHBOARD_PORT ?= 2718

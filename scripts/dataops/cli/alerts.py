@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 
 from dataops.cli import printing
-from dataops.cli.group import cli
+from dataops.cli.group import cli, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose history is read (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target whose history is read"))
 @click.option(
     "--dry-run", is_flag=True, help="Print the messages that would be sent; send and record none."
 )

@@ -11,7 +11,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dataops.cli import model_printing
-from dataops.cli.group import cli, stderr
+from dataops.cli.group import cli, stderr, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.ml import registry, settings
@@ -58,7 +58,7 @@ def train_champion(
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose ML marts are read (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target whose ML marts are read"))
 @click.option(
     "--vars",
     "vars_",

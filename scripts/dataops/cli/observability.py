@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from dataops.cli.group import cli, stderr
+from dataops.cli.group import cli, stderr, target_help
 from dataops.cli.printing import stdout
 from dataops.core.project import Project
 
@@ -32,7 +32,7 @@ def write_docs(project: Project, target: str | None) -> Path:
 
 
 @cli.command()
-@click.option("--target", help="dbt target to document (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target to document"))
 def docs(target: str | None) -> None:
     """The docs site as one offline file with column lineage; fails below 100% descriptions."""
     path = write_docs(Project.discover(), target)
@@ -55,7 +55,7 @@ def write_report(project: Project, target: str | None, output: Path | None) -> P
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose warehouse is reported (default: dev).")
+@click.option("--target", help=target_help("dbt target whose warehouse is reported"))
 @click.option(
     "--output",
     "-o",
@@ -69,7 +69,7 @@ def report(target: str | None, output: Path | None) -> None:
 
 
 @cli.command(name="bench-report")
-@click.option("--target", help="dbt target whose recorded runs are repeated (default: dev).")
+@click.option("--target", help=target_help("dbt target whose recorded runs are repeated"))
 @click.option("--runs", default=100, show_default=True, help="Runs in the synthesised history.")
 @click.option(
     "--command",

@@ -9,13 +9,23 @@ from datetime import date
 import click
 
 from dataops.cli import printing
-from dataops.cli.group import cli, count_progress, date_option, hash_progress, refuse_prod
+from dataops.cli.group import (
+    cli,
+    count_progress,
+    date_option,
+    dbt_progress,
+    hash_progress,
+    refuse_prod,
+    target_help,
+    without_nothing_to_do,
+)
 from dataops.cli.models import train_champion
 from dataops.cli.observability import write_docs, write_report
 from dataops.core import build as build_module
 from dataops.core import zones
 from dataops.core.project import Project
 from dataops.data.sources import load_feeds
+from dataops.ingest import ingestion_log
 from dataops.ingest import run as ingest_module
 from dataops.ingest import verify as verify_module
 from dataops.ingest.inputs import verify_inputs
@@ -62,7 +72,7 @@ def feed(start: date | None, end: date | None) -> None:
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose warehouse keeps the log (default: profiles.yml).")
+@click.option("--target", help=target_help("dbt target whose warehouse keeps the log"))
 @click.option(
     "--settle-seconds",
     type=float,
@@ -102,7 +112,7 @@ def ingest_inbox(
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose ingestion log is checked (default: profiles.yml).")
+@click.option("--target", help=target_help("dbt target whose ingestion log is checked"))
 def verify(target: str | None) -> None:
     """Re-hash every landed file against the ingestion log: changed, missing, unlogged files."""
     project = Project.discover()
@@ -113,7 +123,7 @@ def verify(target: str | None) -> None:
 
 
 @cli.command()
-@click.option("--target", help="dbt target to build (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target to build"))
 @click.option("--select", "-s", "select", multiple=True, help="dbt selection (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option(
@@ -126,9 +136,9 @@ def build(
     """dbt build for a target (the landed files it reads verified first), then rows and tests."""
     refuse_prod(target, "build")
     project = Project.discover()
-    with hash_progress() as progress:
-        # -s source_status:fresher+ spells the daily run (selectors.yml, "daily")
-        daily = list(select) == [build_module.FRESHER] and not full_refresh
+    # -s source_status:fresher+ spells the daily run (selectors.yml, "daily")
+    daily = list(select) == [build_module.FRESHER] and not full_refresh
+    with hash_progress() as progress, without_nothing_to_do(daily):
         outcome = build_module.build(
             project,
             target,
@@ -139,29 +149,58 @@ def build(
             daily=daily,
             check_inputs=verify_inputs,
         )
+    if daily and not outcome.executed:
+        name, _output = project.output(target)
+        log_file = project.warehouse_path(ingestion_log_of or name)
+        printing.nothing_new(project, name, ingestion_log.last_landed(log_file))
+        return
     printing.build_summary(project, target, outcome)
 
 
+DEMO_STAGES = 7
+
+
 @cli.command()
-@click.option("--target", help="dbt target (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target to fill"))
 def demo(target: str | None) -> None:
-    """Feed the 2013 year, ingest it, build and test every zone, train a champion; docs, report."""
+    """Feed the 2013 year, ingest it, build and test every zone, train a champion; docs, report.
+
+    One line per stage; dbt's node lines go to logs/dbt.log, a bar counts them here.
+    """
     refuse_prod(target, "demo")
     project = Project.discover()
+    name, _output = project.output(target)
     started = time.monotonic()
-    feed_inbox(project, None, None)
-    summary = ingest_inbox(project, target)
-    outcome = build_module.build(project, target, check_inputs=verify_inputs)
-    trained = train_champion(project, target)
-    scored = build_module.build(
-        project, target, select=("ml_delay_predictions+",), check_inputs=verify_inputs
+    dbt_log = project.root / "logs" / "dbt.log"
+    printing.note(
+        f"dataops demo on target {name}: {DEMO_STAGES} stages; dbt's node lines go to {dbt_log}"
     )
-    docs_path = write_docs(project, target)
+    stage = printing.stages(DEMO_STAGES)
+    stage("feed: the 2013 year into the inbox, a file per source and day")
+    feed_inbox(project, None, None)
+    stage("ingest: the inbox into the landing, checked and logged")
+    summary = ingest_inbox(project, target)
+    stage("build: dbt build of every zone, its tests with it")
+    with dbt_progress("build"):
+        outcome = build_module.build(project, target, check_inputs=verify_inputs)
+    printing.note(f"  {len(outcome.executed)} nodes; tests: {outcome.tests_line}")
+    stage("train: a model of arrival delays, the champion if it passes the gate")
+    trained = train_champion(project, target)
+    stage("score: the champion's predictions, their tests and the model monitoring")
+    with dbt_progress("score"):
+        scored = build_module.build(
+            project, target, select=("ml_delay_predictions+",), check_inputs=verify_inputs
+        )
+    stage("docs: the docs site with column lineage, one HTML file")
+    with dbt_progress("docs"):
+        docs_path = write_docs(project, target)
+    stage("report: the observability report, one HTML file")
     report_path = write_report(project, target, None)
     click.echo("")
     landed = sum(counts.landed for counts in summary.sources.values())
     duplicates = sum(counts.duplicate for counts in summary.sources.values())
-    click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
+    rejected = sum(counts.rejected for counts in summary.sources.values())
+    click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, {rejected} rejected")
     printing.build_summary(project, target, outcome)
     predictions = zones.relation_rows(project, target, ["marts.ml_delay_predictions"])
     click.echo(
@@ -175,5 +214,6 @@ def demo(target: str | None) -> None:
     click.echo(f"landing:   {project.landing_dir}")
     click.echo(f"docs:      {docs_path}")
     click.echo(f"report:    {report_path}")
-    click.echo(f"logs:      {project.root / 'logs' / 'dbt.log'}")
+    click.echo(f"logs:      {dbt_log}")
     click.echo(f"done in {time.monotonic() - started:.0f} s")
+    printing.next_commands(name, project.default_target())

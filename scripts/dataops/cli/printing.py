@@ -21,6 +21,7 @@ from dataops.bench import pipeline as bench_module
 from dataops.core import dbt, zones
 from dataops.core.errors import DataOpsError, printable
 from dataops.core.project import Project
+from dataops.ingest.ingestion_log import LastLanded
 from dataops.ingest.run import IngestSummary
 
 stderr = Console(stderr=True, emoji=False, highlight=False, markup=False)
@@ -138,6 +139,58 @@ def build_summary(project: Project, target: str | None, outcome: dbt.DbtOutcome)
     for relation in zones.MART_RELATIONS:
         out(f"{relation:<32} {counts[relation]:>9,} rows")
     out(f"tests: {outcome.tests_line}")
+
+
+def stages(total: int) -> Callable[[str], None]:
+    """A ``stage(text)`` that prints ``[n/total] text`` on stderr, n counting the calls."""
+    done = 0
+
+    def stage(text: str) -> None:
+        nonlocal done
+        done += 1
+        note(f"[{done}/{total}] {text}")
+
+    return stage
+
+
+def next_commands(target: str, default_target: str) -> None:
+    """What to try after the demo, each command with what it shows."""
+    on = "" if target == default_target else f" --target {target}"
+    out("next:")
+    for command, what in (
+        (f'dataops sql{on} "from marts.mart_performance__airlines"', "a mart, read-only"),
+        (f"dataops sql{on}", "a SQL shell on the warehouse (.tables lists it)"),
+        ("dataops publish", "write-audit-publish the year into prod"),
+        ("dataops --help", "every command, by what it is for"),
+    ):
+        out(f"  {command:<58} {what}")
+
+
+def nothing_new(project: Project, target: str, last: LastLanded | None) -> None:
+    """A daily build that found nothing to build: since when no file arrived, and what to run."""
+    since = (
+        f"{last.received_at:%Y-%m-%d %H:%M:%S} UTC ({last.source}/{last.original_name})"
+        if last
+        else "ever (the ingestion log of this target is empty)"
+    )
+    out(f"nothing new to build on {target}: no file arrived since {since}")
+    inbox = sorted(
+        entry.name
+        for folder in (project.inbox_dir.iterdir() if project.inbox_dir.is_dir() else ())
+        if folder.is_dir()
+        for entry in folder.iterdir()
+        if not entry.name.startswith(".")
+    )
+    if inbox:
+        note(
+            f"{len(inbox)} files wait in {project.inbox_dir}: run dataops ingest"
+            f"{'' if target == project.default_target() else f' --target {target}'} first"
+        )
+    note(
+        "  what to do: bring files (dataops feed --start YYYY-MM-DD replays a day, or drop the"
+        f" sources' files into {project.inbox_dir}/<source>/), run dataops ingest, then"
+        " dataops build -s source_status:fresher+ again"
+    )
 
 
 def bench_table(results: list[bench_module.ScaleResult]) -> None:

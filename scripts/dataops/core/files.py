@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -17,6 +18,22 @@ from typing import BinaryIO
 from dataops.core.errors import DataOpsError
 
 CHUNK = 1 << 20
+
+# os.umask can only be read by setting it: one reader at a time
+_UMASK_LOCK = threading.Lock()
+
+
+def umask() -> int:
+    """The process's file-mode creation mask (022 on most systems)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def default_mode() -> int:
+    """The mode ``open()`` gives a new file: 0666 minus the umask (0644 with umask 022)."""
+    return 0o666 & ~umask()
 
 
 def sha256_of(path: Path) -> str:
@@ -41,11 +58,14 @@ def _atomic_target(path: Path) -> Iterator[BinaryIO]:
     """A temporary file beside ``path``, renamed onto it once written and synced.
 
     Readers see the old file or the whole new one, never a part: a crash
-    leaves at most a hidden temporary file, which ingest clears.
+    leaves at most a hidden temporary file, which ingest clears. The file gets
+    the mode any new file gets (``default_mode``), not mkstemp's private 0600:
+    a report or a docs page is read by a web server, a colleague, a browser.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, default_mode())
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()

@@ -204,3 +204,30 @@ def export_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     except BaseException:
         remove_quietly(temp)
         raise
+
+
+@dataclass(frozen=True)
+class LastLanded:
+    """The newest file the log says landed: its source, name and arrival time (UTC)."""
+
+    source: str
+    original_name: str
+    received_at: datetime
+
+
+def last_landed(warehouse: Path) -> LastLanded | None:
+    """The newest landed file of the log in ``warehouse`` (opened read-only); None if none."""
+    if not warehouse.is_file():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute(
+            f"select source, original_name, received_at from {LOG_TABLE} where status = ?"
+            " order by received_at desc, file_id desc limit 1",
+            [LANDED],
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None  # no log yet: nothing was ever ingested into this warehouse
+    finally:
+        con.close()
+    return LastLanded(*row) if row else None

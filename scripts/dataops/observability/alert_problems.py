@@ -181,7 +181,7 @@ def rows_fact(table: str, warehouse: Path) -> tuple[str, str]:
     query = shlex.quote(f"select * from {table}")
     return (
         "failing rows table",
-        f"{table} in {warehouse} (duckdb -readonly {shlex.quote(str(warehouse))} {query})",
+        f"{table} in {warehouse} (dataops sql --target {shlex.quote(str(warehouse))} {query})",
     )
 
 
