@@ -22,6 +22,11 @@ For each scale, in its own folder (``build/bench/x<scale>/``):
    the interpreter's start-up), each per GB landed. The files were just
    written, so they are read from the page cache, as after a day's ingest.
 
+8. the path prod takes (``dataops.bench.publish_path``): ``dataops publish`` of
+   the same generated files into a prod of its own, first the history, then the
+   held-back day, then that day re-sent corrected; each publish's wall time,
+   phases, peak memory and peak extra disk beside prod.
+
 The three slowest models of the full build and of the new day's build are
 reported (dbt's ``run_results.json``).
 
@@ -31,16 +36,12 @@ memory of its whole process tree (sampled) are recorded.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import platform
 import shutil
-import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,7 +49,10 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from dataops.bench import publish_path
 from dataops.bench.floor import run_facts_floor, run_floor
+from dataops.bench.measure import GIB, Step, measure
+from dataops.bench.publish_path import PublishStep
 from dataops.core.build import FRESHNESS, fresher_build, state_dir
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
@@ -57,21 +61,11 @@ from dataops.ingest import verify
 
 log = logging.getLogger(__name__)
 
-# The dataops CLI in a child process (the package dataops.cli has no __main__).
-DATAOPS = (sys.executable, "-c", "from dataops.cli import main; main()")
+# The dataops CLI in a child process, its exit code that of main() (dataops/cli/__main__.py).
+DATAOPS = (sys.executable, "-m", "dataops.cli")
+__all__ = ["DATAOPS", "GIB", "Step", "measure"]
 
-SAMPLE_SECONDS = 0.1
-GIB = 1024**3
 BUILD_WITHOUT_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-
-
-@dataclass
-class Step:
-    """One measured step: wall time and peak memory of its process tree."""
-
-    name: str
-    seconds: float
-    peak_bytes: int
 
 
 @dataclass
@@ -85,6 +79,8 @@ class ScaleResult:
     landed_bytes: int = 0
     # seconds dataops verify spent re-hashing them (its wall time less start-up)
     hashing_seconds: float = 0.0
+    # the path prod takes: the first publish, one new day, one re-sent day
+    publishes: dict[str, PublishStep] = field(default_factory=dict)
 
     def seconds(self, name: str) -> float:
         return self.steps[name].seconds
@@ -112,59 +108,13 @@ class ScaleResult:
     def hashing_seconds_per_gb(self) -> float:
         return self.hashing_seconds / (self.landed_bytes / 1e9)
 
+    def publish_share(self, name: str) -> float:
+        """A day's publish as a share of the first publish."""
+        return self.publishes[name].seconds / self.publishes["publish_first"].seconds
+
     @property
     def peak_bytes(self) -> int:
-        return max(step.peak_bytes for step in self.steps.values())
-
-
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
-
-
-def measure(
-    name: str, command: Sequence[str], env: dict[str, str], cwd: Path, output: Path
-) -> Step:
-    """Run ``command`` (its output to ``output``); wall time and peak RSS of its process tree."""
-    log.debug("%s: %s", name, " ".join(command))
-    started = time.monotonic()
-    with output.open("wb") as sink:
-        child = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=sink, stderr=sink)
-        code = _watch(child)
-    seconds = time.monotonic() - started
-    if code[0] != 0:
-        raise DataOpsError(
-            f"benchmark step {name} failed (exit {code[0]}): {' '.join(command)}",
-            f"read its output in {output}",
-        )
-    log.info("%-15s %7.1f s  peak %.2f GiB  (output: %s)", name, seconds, code[1] / GIB, output)
-    return Step(name, seconds, code[1])
-
-
-def _watch(child: subprocess.Popen) -> tuple[int, int]:
-    """Wait for ``child``; its exit code and the peak RSS of its process tree."""
-    peak = 0
-    watched = psutil.Process(child.pid)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss(watched))
-            done.wait(SAMPLE_SECONDS)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = child.wait()
-    done.set()
-    sampler.join()
-    return code, peak
+        return max(step.peak_bytes for step in [*self.steps.values(), *self.publishes.values()])
 
 
 def _hold_back_last_day(inbox: Path, held: Path) -> list[str]:
@@ -269,6 +219,8 @@ def bench_scale(
 
     step("generate", [*dataops, "generate", "--scale", str(scale)])
     _hold_back_last_day(data / "inbox", folder / "held")
+    publish_folder = folder / "publish"
+    publish_path.prepare(publish_folder, data / "inbox", folder / "held")
     step("ingest", [*dataops, "ingest", "--target", target])
     warehouse = warehouse_dir / f"{target}.duckdb"
     # Same file name, same catalog name: the compiled SQL names "<target>".<schema>.<table>.
@@ -305,6 +257,14 @@ def bench_scale(
     _hashed, result.hashing_seconds = verify.hashing_in(
         (logs / "verify.log").read_text(encoding="utf-8")
     )
+
+    def run(
+        name: str, command: Sequence[str], env: dict[str, str], disk: Path
+    ) -> tuple[float, int, int]:
+        done = measure(name, command, env, project.root, logs / f"{name}.log", disk)
+        return done.seconds, done.peak_bytes, done.peak_extra_disk_bytes
+
+    result.publishes = publish_path.publish_path(publish_folder, run, dataops, env)
     return result
 
 
@@ -363,6 +323,11 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "verify_seconds_per_gb": round(result.verify_seconds_per_gb, 3),
                 "verify_hashing_seconds": result.hashing_seconds,
                 "verify_hashing_seconds_per_gb": round(result.hashing_seconds_per_gb, 3),
+                "publishes": {name: asdict(step) for name, step in result.publishes.items()},
+                "new_day_publish_over_first": round(result.publish_share("publish_new_day"), 4),
+                "resent_day_publish_over_first": round(
+                    result.publish_share("publish_resent_day"), 4
+                ),
                 "slowest_models": result.slowest_models,
                 "new_day_slowest_models": result.new_day_slowest_models,
             }

@@ -221,6 +221,28 @@ def bench_table(results: list[bench_module.ScaleResult]) -> None:
     row("one new day (daily run)", lambda r: f"{r.seconds('new_day_build'):.1f}")
     row("  nodes built", lambda r: f"{r.new_day_nodes}")
     row("new day / full build", lambda r: f"{100 * r.new_day_share:.1f}%")
+    for name, label in (
+        ("publish_first", "first publish (the history)"),
+        ("publish_new_day", "publish one new day"),
+        ("publish_resent_day", "publish one re-sent day"),
+    ):
+        row(label, lambda r, name=name: f"{r.publishes[name].seconds:.1f}")
+        if name != "publish_first":
+            row("  / first publish", lambda r, name=name: f"{100 * r.publish_share(name):.1f}%")
+        row("  nodes built", lambda r, name=name: f"{r.publishes[name].nodes}")
+        row(
+            "  phases",
+            lambda r, name=name: (
+                " ".join(
+                    f"{phase} {seconds:.0f}" for phase, seconds in r.publishes[name].phases.items()
+                )
+                or "not recorded"
+            ),
+        )
+        row(
+            "  peak extra disk / prod",
+            lambda r, name=name: f"{100 * r.publishes[name].extra_disk_share:.0f}%",
+        )
     row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
     row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
     row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
