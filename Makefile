@@ -63,7 +63,7 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dataops feed
 	$(CI_ENV) $(BIN)/dataops ingest --target ci
 	# the year within 150 MB of DuckDB memory, on one DuckDB thread (DuckDB wants about
-	# 125 MB per thread; README, "Memory and threads")
+	# 125 MB per thread; docs/scale-and-benchmark.md, "Memory and threads")
 	$(CI_ENV) DATAOPS_DUCKDB_MEMORY_LIMIT=150MB DATAOPS_DUCKDB_THREADS=1 $(BIN)/dataops build --target ci
 	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
 	# docs with column lineage; fails when a model, column, source or macro lacks a description
@@ -83,7 +83,7 @@ test: lint pytest ci-build
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/project/test_source_mutations.py --hypothesis-show-statistics
 
-# Delivery (README, "Delivery"): the GitHub Actions workflow calls these.
+# Delivery (docs/delivery.md): the GitHub Actions workflow calls these.
 check: install
 	$(BIN)/dataops check
 
@@ -121,7 +121,7 @@ spark-cluster-test: install-spark
 clean:
 	rm -rf build target logs
 
-# Orchestration (README, "Orchestration"): Dagster's UI on 127.0.0.1:3000, its state in
+# Orchestration (docs/orchestration.md): Dagster's UI on 127.0.0.1:3000, its state in
 # DAGSTER_HOME (default: the warehouse folder's dagster/, which dagster.yaml is written into).
 # The orchestration extra (dagster, dagster-dbt, dagster-webserver) is installed first;
 # `make test` installs it for the orchestration tests.
