@@ -145,6 +145,7 @@ MLFLOW_UI_PORT ?= 5000
 MLFLOW_STORE_DIR ?= $(or $(DATAOPS_WAREHOUSE_DIR),$(CURDIR)/warehouse)
 .PHONY: mlflow-ui
 mlflow-ui: install
+	@echo "model training view: http://127.0.0.1:$(MLFLOW_UI_PORT)/#/experiments?workflowType=machine_learning"
 	MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
 		$(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLFLOW_STORE_DIR)/mlflow.db \
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
