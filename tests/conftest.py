@@ -51,6 +51,8 @@ BUILT_DAYS_FILES = frozenset(
         "catalog/test_column_lineage_panel.py",
         "catalog/test_coverage.py",
         "catalog/test_docs.py",
+        "docs/test_runnable.py",
+        "orchestration/test_orchestration_outside.py",
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
         "observability/test_report.py",
