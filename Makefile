@@ -121,7 +121,7 @@ spark-cluster-test: install-spark
 clean:
 	rm -rf build target logs
 
-# Orchestration (docs/orchestration.md): Dagster's UI on 127.0.0.1:3000, its state in
+# Orchestration (docs/orchestration.md): Dagster's UI on 127.0.0.1:$(ORCHESTRATE_PORT), its state in
 # DAGSTER_HOME (default: the warehouse folder's dagster/, which dagster.yaml is written into).
 # The orchestration extra (dagster, dagster-dbt, dagster-webserver) is installed first;
 # `make test` installs it for the orchestration tests.
@@ -135,9 +135,11 @@ install-orchestration: $(ORCHESTRATION_INSTALLED)
 
 pytest: install-orchestration
 
+ORCHESTRATE_PORT ?= 3000
 orchestrate: install-orchestration
 	home=$$($(BIN)/python -m dataops.orchestration.home) \
-		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration -h 127.0.0.1 -p 3000
+		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration \
+		-h 127.0.0.1 -p $(ORCHESTRATE_PORT)
 
 # Browse the MLflow store of the warehouse folder (experiment, runs, registered versions,
 # the champion alias) at http://127.0.0.1:$(MLFLOW_UI_PORT); offline, no job runner.
@@ -170,6 +172,13 @@ pytest: install-consumers
 
 dashboard: install-consumers
 	$(BIN)/dataops dashboard --port $(DASHBOARD_PORT)
+
+# The docs' screenshots (docs/*.png: the report, the docs site's overview and column
+# lineage, the dashboard when prod exists), taken by Debian's chromium from what
+# make demo and dataops publish left: scripts/dataops/consumers/screenshots.py.
+.PHONY: screenshots
+screenshots: install-consumers
+	$(BIN)/python -m dataops.consumers.screenshots
 
 notebook: install-consumers
 	$(BIN)/dataops notebook $(NOTEBOOK) --sandbox $(SANDBOX)

@@ -52,6 +52,7 @@ BUILT_DAYS_FILES = frozenset(
         "catalog/test_coverage.py",
         "catalog/test_docs.py",
         "docs/test_runnable.py",
+        "docs/test_screenshots.py",
         "orchestration/test_orchestration_outside.py",
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
