@@ -176,7 +176,7 @@ def dashboard_shot(project: Project, out: Path) -> Path:
             page = _page(context, DASHBOARD)
             page.goto(url)
             page.wait_for_selector("#stamp", timeout=60_000)
-            page.wait_for_timeout(3000)  # the charts' frames load plotly.js from the server
+            page.wait_for_timeout(8000)  # the charts' frames load plotly.js from the server
             path = out / DASHBOARD.file
             page.screenshot(path=str(path))
     return path
