@@ -71,7 +71,7 @@ ci-build: install
 	$(CI_ENV) $(BIN)/dataops feed
 	$(CI_ENV) $(BIN)/dataops ingest --target ci
 	# the year within 150 MB of DuckDB memory, on one DuckDB thread (DuckDB wants about
-	# 125 MB per thread; README, "Memory and threads")
+	# 125 MB per thread; docs/scale-and-benchmark.md, "Memory and threads")
 	$(CI_ENV) DATAOPS_DUCKDB_MEMORY_LIMIT=150MB DATAOPS_DUCKDB_THREADS=1 $(BIN)/dataops build --target ci
 	$(CI_ENV) $(BIN)/dbt source freshness --target ci --profiles-dir $(CURDIR) --project-dir $(CURDIR)
 	# docs with column lineage; fails when a model, column, source or macro lacks a description
@@ -91,7 +91,7 @@ test: lint pytest ci-build
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/project/test_source_mutations.py --hypothesis-show-statistics
 
-# Delivery (README, "Delivery"): the GitHub Actions workflow calls these.
+# Delivery (docs/delivery.md): the GitHub Actions workflow calls these.
 check: install
 	$(BIN)/dataops check
 
@@ -129,7 +129,7 @@ spark-cluster-test: install-spark
 clean:
 	rm -rf build target logs
 
-# Orchestration (README, "Orchestration"): Dagster's UI on 127.0.0.1:3000, its state in
+# Orchestration (docs/orchestration.md): Dagster's UI on 127.0.0.1:$(ORCHESTRATE_PORT), its state in
 # DAGSTER_HOME (default: the warehouse folder's dagster/, which dagster.yaml is written into).
 # The orchestration extra (dagster, dagster-dbt, dagster-webserver) is installed first;
 # `make test` installs it for the orchestration tests.
@@ -144,9 +144,11 @@ install-orchestration: $(ORCHESTRATION_INSTALLED)
 
 pytest: install-orchestration
 
+ORCHESTRATE_PORT ?= 3000
 orchestrate: install-orchestration
 	home=$$($(BIN)/python -m dataops.orchestration.home) \
-		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration -h 127.0.0.1 -p 3000
+		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration \
+		-h 127.0.0.1 -p $(ORCHESTRATE_PORT)
 
 # Browse the MLflow store of the warehouse folder (experiment, runs, registered versions,
 # the champion alias) at http://127.0.0.1:$(MLFLOW_UI_PORT); offline, no job runner.
@@ -154,6 +156,7 @@ MLFLOW_UI_PORT ?= 5000
 MLFLOW_STORE_DIR ?= $(or $(DATAOPS_WAREHOUSE_DIR),$(CURDIR)/warehouse)
 .PHONY: mlflow-ui
 mlflow-ui: install
+	@echo "model training view: http://127.0.0.1:$(MLFLOW_UI_PORT)/#/experiments?workflowType=machine_learning"
 	MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
 		$(BIN)/mlflow ui --backend-store-uri sqlite:///$(MLFLOW_STORE_DIR)/mlflow.db \
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
@@ -179,6 +182,13 @@ pytest: install-consumers
 
 dashboard: install-consumers
 	$(BIN)/dataops dashboard --port $(DASHBOARD_PORT)
+
+# The docs' screenshots (docs/*.png: the report, the docs site's overview and column
+# lineage, the dashboard when prod exists), taken by Debian's chromium from what
+# make demo and dataops publish left: scripts/dataops/consumers/screenshots.py.
+.PHONY: screenshots
+screenshots: install-consumers
+	$(BIN)/python -m dataops.consumers.screenshots
 
 notebook: install-consumers
 	$(BIN)/dataops notebook $(NOTEBOOK) --sandbox $(SANDBOX)

@@ -464,3 +464,64 @@ def test_mlflow_ui_lists_the_experiment_and_the_champion(
     assert sum(bool(alias.search(text)) for text in rows) == 1
     browser.shot("mlflow-models")
     assert browser.external == []
+
+
+def _runs(trained_weeks: dict) -> tuple[object, list]:
+    client = registry.client(trained_weeks["project"].warehouse_dir)
+    experiment = client.get_experiment_by_name(MODEL_NAME)
+    assert experiment is not None
+    return experiment, client.search_runs([experiment.experiment_id])
+
+
+def test_the_experiment_is_model_training_in_the_mlflow_ui(trained_weeks: dict) -> None:
+    """MLflow's UI shows GenAI views (traces, sessions) unless the experiment says otherwise."""
+    experiment, _ = _runs(trained_weeks)
+    assert experiment.tags[registry.EXPERIMENT_KIND_TAG] == registry.EXPERIMENT_KIND
+
+
+def test_a_run_lasts_the_whole_training_it_times(trained_weeks: dict) -> None:
+    """The run's duration in the UI covers the training time dataops train prints."""
+    _, runs = _runs(trained_weeks)
+    assert len(runs) >= 2
+    for run in runs:
+        lasted = (run.info.end_time - run.info.start_time) / 1000
+        assert lasted >= run.data.metrics["training_seconds"] > 0
+
+
+def test_a_run_names_its_training_and_validation_sets_with_their_fingerprint(
+    trained_weeks: dict,
+) -> None:
+    _, runs = _runs(trained_weeks)
+    for run in runs:
+        tags = run.data.tags
+        inputs = {
+            {tag.key: tag.value for tag in found.tags}["mlflow.data.context"]: found
+            for found in run.inputs.dataset_inputs
+        }
+        assert set(inputs) == {"training", "validation"}
+        for context, relation, split in (
+            ("training", features.TRAIN_RELATION, "train"),
+            ("validation", features.VALIDATION_RELATION, "validation"),
+        ):
+            found = inputs[context]
+            logged = {tag.key: tag.value for tag in found.tags}
+            assert found.dataset.name == relation
+            assert logged["rows"] == tags[f"data.{split}_rows"]
+            assert logged["keys_sha256"] == tags[f"data.{split}_keys_sha256"]
+            assert logged["first_date"] == tags["data.first_date"]
+            profile = yaml.safe_load(found.dataset.profile)
+            assert profile["num_rows"] == int(tags[f"data.{split}_rows"])
+            assert features.LABEL in found.dataset.schema
+
+
+def test_the_mlflow_ui_opens_the_experiment_on_its_runs_and_datasets(
+    browser: Watched, mlflow_ui: str, trained_weeks: dict
+) -> None:
+    experiment, runs = _runs(trained_weeks)
+    browser.allowed = (mlflow_ui,)
+    page = browser.page
+    page.goto(registry.ui_url(mlflow_ui, experiment.experiment_id))
+    page.get_by_text(runs[0].info.run_name).first.wait_for(timeout=60_000)
+    page.get_by_text(features.TRAIN_RELATION).first.wait_for(timeout=60_000)
+    browser.shot("mlflow-experiment-runs")
+    assert browser.external == []

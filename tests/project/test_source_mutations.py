@@ -1,6 +1,6 @@
 """Bad rows never stop good rows, whatever the sources send (a property-based test).
 
-The rule (docs: DESIGN.md, "Zones"): error-severity tests guard what the project
+The rule (docs/blocking-tests.md): error-severity tests guard what the project
 computes, never what a source sends. For every blocking test on trusted, snapshots and
 marts a quarantine rule upstream makes it unreachable from source data: the row goes to
 quarantine with its rule id and reason, the rest goes on.

@@ -12,7 +12,7 @@ insert_overwrite of the day partitions on Spark): every trusted, quarantine and
 mart table must equal, on Spark, the DuckDB warehouse rebuilt with --full-refresh,
 and the days no file reached keep their rows on Spark.
 
-Snapshots run on DuckDB only (README, "Apache Spark"): on Spark, staging reads
+Snapshots run on DuckDB only (docs/spark.md): on Spark, staging reads
 the reference registers' latest extract as their versions. The two agree when
 each register was received once, which the test checks on its input before
 it compares the marts.

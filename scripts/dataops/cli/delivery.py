@@ -42,7 +42,7 @@ def check(manifest: Path | None) -> None:
         raise DataOpsError(
             f"{len(violations)} convention violations ({', '.join(rules)})",
             f"fix each node listed above as its message says; the rules: {config.name}"
-            " (dbt-bouncer) and scripts/dataops/delivery/conventions.py (README, Conventions)",
+            " (dbt-bouncer) and scripts/dataops/delivery/conventions.py (docs/delivery.md)",
         )
     checks = len(conventions.load_config(config)["manifest_checks"])
     click.echo(

@@ -5,7 +5,7 @@ talks to) are started from the pyspark wheel's ``bin/spark-class``; their
 process ids, logs, metastore and tables live under
 ``<warehouse>/spark_cluster/``. ``stop`` ends exactly the processes ``start``
 recorded. A real cluster needs none of this: point the target at its Thrift
-server (README, "Apache Spark").
+server (docs/spark.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``dbt parse`` writes the manifest in seconds. dbt-bouncer checks it against
 ``dbt-bouncer.yml`` at the project's root: the zones (folder = schema = name
-prefix, see README, "Zones"), the direction of the lineage, sources read only
+prefix, see docs/zones.md), the direction of the lineage, sources read only
 in landing, no hard-coded relations and no ``-- depends_on`` comments,
 contracts and typed columns on the public marts, one YAML per model beside it,
 descriptions (models, columns, snapshots, sources, seeds, macros and their

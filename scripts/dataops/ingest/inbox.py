@@ -1,6 +1,6 @@
 """What waits in the inbox, and when a file in it is ready to be taken.
 
-The writer's protocol (README, "What ingest accepts"): a source writes each
+The writer's protocol (docs/ingest.md): a source writes each
 file under a hidden name (starting with ``.``) or outside the inbox, and
 renames it into ``inbox/<source>/`` once complete. Ingest also guards the
 writers that do not: a file that a process still holds open for writing

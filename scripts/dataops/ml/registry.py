@@ -46,6 +46,10 @@ TAG_SUMMARY = "gate.summary"
 TAG_THRESHOLD = "decision_threshold"
 TAG_TARGET = "target"
 TAG_ROC_AUC = "validation_roc_auc"
+# The experiment's kind, which chooses the MLflow UI's view of it: model training.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+UI_WORKFLOW = "machine_learning"
 
 
 def database(warehouse_dir: Path) -> Path:
@@ -115,11 +119,34 @@ def writing(warehouse_dir: Path) -> Iterator[None]:
 
 
 def experiment_id(mlflow_client: MlflowClient, warehouse_dir: Path, name: str) -> str:
-    """The experiment of the model, created with its artifacts beside the store."""
+    """The experiment of the model, created with its artifacts beside the store.
+
+    Tagged as model training (``mlflow.experimentKind``): MLflow's UI then opens it
+    on its runs, metrics, datasets and models instead of the GenAI views (traces,
+    sessions, judges). An experiment created before the tag existed is tagged too.
+    """
     experiment = mlflow_client.get_experiment_by_name(name)
-    if experiment is not None:
-        return str(experiment.experiment_id)
-    return str(mlflow_client.create_experiment(name, artifact_location(warehouse_dir)))
+    if experiment is None:
+        return str(
+            mlflow_client.create_experiment(
+                name, artifact_location(warehouse_dir), tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+            )
+        )
+    if experiment.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+        mlflow_client.set_experiment_tag(
+            experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND
+        )
+    return str(experiment.experiment_id)
+
+
+def ui_url(base_url: str, experiment: str | None = None) -> str:
+    """Where ``make mlflow-ui`` opens: the experiment's runs in the model-training view.
+
+    The UI's home page keeps its view (GenAI or model training) per browser, GenAI at
+    first; the ``workflowType`` parameter chooses model training.
+    """
+    page = f"experiments/{experiment}" if experiment else "experiments"
+    return f"{base_url.rstrip('/')}/#/{page}?workflowType={UI_WORKFLOW}"
 
 
 def version_by_alias(mlflow_client: MlflowClient, name: str, alias: str) -> ModelVersion | None:

@@ -13,7 +13,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ SKOPS_TRUSTED_TYPES = (
     "sklearn.utils.validation.check_array",
 )
 
+# The fingerprint's fields every logged dataset carries besides its rows and keys' hash.
+DATASET_TAGS_SHARED = ("first_date", "last_date", "dbt_invocation_id", "published_at")
 STEPS = (
     "reading the train and validation marts",
     "fitting the baseline",
@@ -143,6 +145,37 @@ def _requirements() -> list[str]:
     return [f"{name}=={version(name)}" for name in ("scikit-learn", "numpy", "pandas", "scipy")]
 
 
+def _log_datasets(splits: features.Splits, warehouse: Path) -> None:
+    """The train and validation marts as the run's inputs, each with its keys' fingerprint.
+
+    MLflow's run page lists them under Datasets (name, digest, rows, schema); the
+    tags say which flights they hold (the SHA-256 of the sorted flight keys, the dates
+    and the dbt build they came from), as the run's ``data.*`` tags do.
+    """
+    import mlflow
+    import mlflow.data
+
+    shared = {
+        key: str(value)
+        for key, value in asdict(splits.fingerprint).items()
+        if key in DATASET_TAGS_SHARED
+    }
+    for frame, relation, context, keys in (
+        (splits.train, features.TRAIN_RELATION, "training", splits.fingerprint.train_keys_sha256),
+        (
+            splits.validation,
+            features.VALIDATION_RELATION,
+            "validation",
+            splits.fingerprint.validation_keys_sha256,
+        ),
+    ):
+        dataset = mlflow.data.from_pandas(
+            frame, source=str(warehouse), name=relation, targets=features.LABEL
+        )
+        tags = {**shared, "rows": str(len(frame)), "keys_sha256": keys}
+        mlflow.log_input(dataset, context=context, tags=tags)
+
+
 def train_version(
     project: Project,
     target: str | None,
@@ -156,6 +189,8 @@ def train_version(
 
     say = progress or (lambda _step: None)
     started = time.perf_counter()
+    # the run's start: its duration in the UI is the whole training, as printed
+    started_at_ms = time.time_ns() // 1_000_000
     config = settings.load(project.root, overrides)
     name, output = project.output(target)
     if output["type"] != "duckdb":
@@ -198,7 +233,9 @@ def train_version(
         metrics = _metrics(trained, fair)
         fingerprint = splits.fingerprint
         run_name = f"{name} {fingerprint.first_date}..{fingerprint.last_date}"
-        with mlflow.start_run(experiment_id=experiment, run_name=run_name) as run:
+        created = mlflow_client.create_run(experiment, start_time=started_at_ms, run_name=run_name)
+        with mlflow.start_run(run_id=created.info.run_id) as run:
+            _log_datasets(splits, project.warehouse_path(name))
             mlflow.log_params({f"model_{k}": v for k, v in train.MODEL_PARAMS.items()})
             mlflow.log_params({f"baseline_{k}": v for k, v in train.BASELINE_PARAMS.items()})
             mlflow.log_params(config.as_params())

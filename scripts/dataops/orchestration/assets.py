@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
@@ -26,7 +27,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dataops.core.dbt import dbt_environment
 from dataops.ingest.inputs import verify_inputs
-from dataops.orchestration import steps
+from dataops.orchestration import checks, steps
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import TARGET_VARIABLE, WRITER_POOL, Settings
 
@@ -44,6 +45,19 @@ class ZoneTranslator(DagsterDbtTranslator):
         if kind == "model":
             return dbt_resource_props["fqn"][1]
         return super().get_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+    ) -> AssetCheckSpec | None:
+        """dagster-dbt's check of a dbt test, described by what the test verifies."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(description=checks.describe(manifest["nodes"][unique_id]))
 
 
 TRANSLATOR = ZoneTranslator()

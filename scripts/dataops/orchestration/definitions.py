@@ -8,7 +8,7 @@ import os
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
 from dataops.delivery.publish import PROD
-from dataops.orchestration import assets, training
+from dataops.orchestration import assets, outside, training
 from dataops.orchestration.manifest import ensure_manifest, load_manifest
 from dataops.orchestration.publish_job import publish_job
 from dataops.orchestration.sensors import alert_sensors, daily_schedule, inbox_sensor
@@ -21,7 +21,10 @@ TRAIN_JOB = "train"
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
-    """Assets (ingest, every dbt node, training once it exists), jobs, sensors, schedule."""
+    """Assets (ingest, every dbt node, training once it exists), jobs, sensors, schedule.
+
+    Sensors: the inbox, the alerts on runs, and the builds made outside Dagster.
+    """
     settings = settings or Settings.from_environment()
     if not os.environ.get(HOME_VARIABLE):
         log.warning(
@@ -57,7 +60,13 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=defined,
         jobs=jobs,
-        sensors=[inbox_sensor(settings, sensed), *alert_sensors(settings, targets)],
+        sensors=[
+            inbox_sensor(settings, sensed),
+            *alert_sensors(settings, targets),
+            outside.outside_sensor(
+                settings, manifest_path, (set(models.keys), set(models.check_keys))
+            ),
+        ],
         schedules=[daily_schedule(settings, sensed)],
         resources={"dbt": assets.dbt_resource(settings)},
         executor=in_process_executor,
