@@ -46,8 +46,9 @@ def check(manifest: Path | None) -> None:
         )
     checks = len(conventions.load_config(config)["manifest_checks"])
     click.echo(
-        f"conventions: {checks} dbt-bouncer checks and {len(conventions.PROJECT_RULES)} project"
-        f" rules, no violation ({time.monotonic() - started:.1f} s)"
+        f"conventions: {checks} dbt-bouncer checks, {len(conventions.PROJECT_RULES)} project"
+        f" rules and {len(conventions.GLOSSARY_RULES)} glossary rules, no violation"
+        f" ({time.monotonic() - started:.1f} s)"
     )
 
 

@@ -198,6 +198,8 @@ PROJECT_RULES = {
     "snapshot-lineage": _snapshot_lineage,
     "hook-built-from-strings": _hook_built_from_strings,
 }
+# The glossary's rules, checked by check_manifest after the project's own.
+GLOSSARY_RULES = (glossary.MISSING, glossary.BROKEN)
 
 
 def check_rules(manifest: dict) -> list[Violation]:
