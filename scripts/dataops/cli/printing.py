@@ -93,6 +93,8 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
             f"  what to do: fix the file and drop it into {project.inbox_dir / outcome.source}"
             " again, then run dataops ingest"
         )
+    if summary.nothing_new:
+        note(summary.nothing_new)
     for left in summary.waiting:
         note(f"waiting: {left.entry.shown}: {left.reason}")
     for left in summary.failed:
