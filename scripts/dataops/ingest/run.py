@@ -121,19 +121,6 @@ class IngestSummary:
     def rejected(self) -> list[FileOutcome]:
         return [outcome for outcome in self.files if outcome.status == REJECTED]
 
-    @property
-    def nothing_new(self) -> str | None:
-        """Why a run that found files landed none, when they were all duplicates."""
-        duplicates = [outcome for outcome in self.files if outcome.status == DUPLICATE]
-        if not duplicates or len(duplicates) != len(self.files):
-            return None
-        return (
-            f"nothing new: the {len(duplicates)} files are the same bytes as files target"
-            f" {self.target} logged already ({duplicates[0].reason}): its build has them"
-            " (dataops demo feeds the whole year 2013, every day the replay has); to put the"
-            " landed files into prod run dataops publish"
-        )
-
 
 def _relative(project: Project, path: Path) -> str:
     return path.relative_to(project.data_dir).as_posix()
@@ -386,14 +373,8 @@ def ingest(
                         )
                     if progress:
                         progress(done, len(ready))
-                if run.present:
-                    log.info(
-                        "%d files were in the landing folder already (the same bytes, landed for"
-                        " another target or by an interrupted run): logged for target %s, not"
-                        " copied again",
-                        run.present,
-                        name,
-                    )
+                if run.present:  # landed for another target or by an interrupted run
+                    log.info("%d files landed already: logged for %s", run.present, name)
                 try:
                     export_log(con, project.log_export_path(name))
                 except (OSError, duckdb.Error) as error:
