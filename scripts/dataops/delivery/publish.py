@@ -190,7 +190,7 @@ def prepare_candidate(places: Places) -> int:
         log.info("candidate: copy of %s", places.prod)
         _copy(places.prod, places.candidate)
     else:
-        log.info("candidate: no prod yet, built from scratch")
+        log.info("candidate: no prod yet, starts empty")
     carried = 0
     old = leftover / places.candidate.name
     if old.exists():
@@ -320,9 +320,11 @@ def _publish(
         carried = prepare_candidate(places)
         lap("prepare")
         adopted = publish_inputs.adopt_landed(project, places.candidate)
-        ingested = ingest_into(CANDIDATE)
         first = not places.prod.exists()
-        if first and not publish_inputs.landed_count(places.candidate):
+        # nothing anywhere: refused before the ingest prints an empty summary
+        empty = first and not (adopted.files or carried or publish_inputs.inbox_files(project))
+        ingested = 0 if empty else ingest_into(CANDIDATE)
+        if empty or (first and not publish_inputs.landed_count(places.candidate)):
             error = publish_inputs.nothing_to_publish(project, places.prod)
             shutil.rmtree(places.candidate.parent)
             lap("ingest")
@@ -375,7 +377,9 @@ def _publish(
         listed, shrunk = publish_audit.audit(project, places.prod, places.candidate, manifest)
         lap("audit")
         if shrunk and not allow_shrink:
-            error = publish_audit.refusal(shrunk, places.candidate)
+            error = publish_audit.refusal(
+                shrunk, publish_audit.Bounds.of(project), places.candidate
+            )
             facts.update(status=REFUSED, reason=error.reason, changes=listed)
             record = publish_record.record_of(outcome, ingested, carried, **facts)
             raise publish_record.refuse(places.history, places.candidate_artifacts, record, error)

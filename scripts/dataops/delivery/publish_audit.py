@@ -86,7 +86,8 @@ class Change:
 
     @property
     def line(self) -> str:
-        days = f", {self.days_lost} days of {self.day_column} lost" if self.days_lost else ""
+        plural = "" if self.days_lost == 1 else "s"
+        days = f", {self.days_lost} day{plural} of {self.day_column} lost" if self.days_lost else ""
         return (
             f"{self.mart}: {self.prod_rows:,} rows in prod, {self.candidate_rows:,} in the"
             f" candidate ({self.loss_share:.2%} lost{days})"
@@ -174,12 +175,13 @@ def as_record(changes: list[Change]) -> list[dict[str, Any]]:
     ]
 
 
-def refusal(shrunk: list[Change], candidate: Path) -> DataOpsError:
+def refusal(shrunk: list[Change], bounds: Bounds, candidate: Path) -> DataOpsError:
     """The refusal of a publish whose public marts shrink beyond the bounds."""
     return DataOpsError(
         "publish refused, prod unchanged: "
         + "; ".join(change.line for change in shrunk)
-        + f" (bounds: {MAX_ROW_LOSS_SHARE}, {MAX_DAYS_LOST} in dbt_project.yml);"
+        + f" (bounds in dbt_project.yml: {MAX_ROW_LOSS_SHARE} {bounds.max_row_loss_share},"
+        f" {MAX_DAYS_LOST} {bounds.max_days_lost});"
         f" candidate kept for inspection: {candidate}",
         "if the removal is deliberate run dataops publish --allow-shrink (recorded);"
         " otherwise find why the candidate lost them, then run dataops publish again",

@@ -77,7 +77,7 @@ def remember(history: Path, record: dict) -> None:
 def refuse(history: Path, kept: Path, record: dict, error: DataOpsError) -> DataOpsError:
     """Record a refusal in the history and in ``kept`` (the candidate's artifacts) if it exists;
     returns the error to raise."""
-    log.info("publish %s: %s", record["status"], error.reason)
+    log.debug("publish %s: %s", record["status"], error.reason)
     if kept.parent.exists():
         write_json(kept / RECORD, record)
     remember(history, record)
