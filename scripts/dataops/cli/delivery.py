@@ -58,8 +58,19 @@ def check(manifest: Path | None) -> None:
     is_flag=True,
     help="Rebuild every incremental model of the candidate (after a model's columns changed).",
 )
-def publish(full_refresh: bool) -> None:
-    """Ingest into a candidate of prod, build and test it, swap it into prod if it passed."""
+@click.option(
+    "--full-audit",
+    is_flag=True,
+    help="Build and test every model, not only what the new files reach.",
+)
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Publish even if a public mart loses rows or days beyond the bounds (recorded).",
+)
+def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
+    """Ingest into a candidate of prod, build what the new files reach and test it, audit the
+    change against prod, swap it into prod if it passed."""
     project = Project.discover()
     places = publish_module.Places.of(project)
 
@@ -67,7 +78,11 @@ def publish(full_refresh: bool) -> None:
         summary = ingest_inbox(project, target)
         return sum(counts.landed for counts in summary.sources.values())
 
-    outcome = publish_module.publish(project, ingest_into, full_refresh)
+    outcome = publish_module.publish(
+        project, ingest_into, full_refresh, full_audit=full_audit, allow_shrink=allow_shrink
+    )
+    if outcome.adopted.files:
+        click.echo(outcome.adopted.line)
     if not outcome.published:
         build = outcome.build
         click.echo(f"tests: {build.tests_line}")
@@ -81,6 +96,17 @@ def publish(full_refresh: bool) -> None:
             " ingested into the candidate are carried over)",
         )
     printing.build_summary(project, publish_module.PROD, outcome.build)
+    selection = "the day's work (what the new files reach)" if outcome.daily else "every model"
+    click.echo(f"built: {selection}")
+    click.echo(
+        "seconds: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in outcome.phases.items())
+    )
+    for change in outcome.record.get("public_marts", []):
+        if change["rows_lost"] or change["days_lost"]:
+            click.echo(
+                f"allowed to shrink: {change['mart']} lost {change['rows_lost']:,} rows,"
+                f" {change['days_lost']} days (--allow-shrink, recorded)"
+            )
     kept = f" (previous: {places.previous})" if places.previous.exists() else ""
     click.echo(f"published: {places.prod}{kept}")
     click.echo(f"artifacts: {places.prod_artifacts}")

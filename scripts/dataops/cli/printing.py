@@ -21,7 +21,7 @@ from dataops.bench import pipeline as bench_module
 from dataops.core import dbt, zones
 from dataops.core.errors import DataOpsError, printable
 from dataops.core.project import Project
-from dataops.ingest.ingestion_log import LastLanded
+from dataops.ingest.ingestion_log import DUPLICATE, LastLanded
 from dataops.ingest.run import IngestSummary
 
 stderr = Console(stderr=True, emoji=False, highlight=False, markup=False)
@@ -65,6 +65,20 @@ def failure(raised: DataOpsError) -> None:
     error(first, raised.hint, rest)
 
 
+def _nothing_new(summary: IngestSummary) -> str | None:
+    """Why a run that found files landed none, when they were all duplicates."""
+    duplicates = [outcome for outcome in summary.files if outcome.status == DUPLICATE]
+    if not duplicates or len(duplicates) != len(summary.files):
+        return None
+    return (
+        f"nothing new: the {len(duplicates)} files are the same bytes as files target"
+        f" {summary.target} landed already ({duplicates[0].original_name}:"
+        f" {duplicates[0].reason}), so its warehouse has those days (dataops demo lands"
+        " every day of 2013); feed a day not landed yet, or run dataops publish to put"
+        " the landed files into prod"
+    )
+
+
 def ingest_summary(project: Project, summary: IngestSummary) -> None:
     """The counts per source (stdout), then every file that did not land and why (stderr)."""
     for folder in summary.created:
@@ -94,6 +108,8 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
             f"  what to do: fix the file and drop it into {project.inbox_dir / outcome.source}"
             " again, then run dataops ingest"
         )
+    if nothing_new := _nothing_new(summary):
+        note(nothing_new)
     for left in summary.waiting:
         note(f"waiting: {left.entry.shown}: {left.reason}")
     for left in summary.failed:

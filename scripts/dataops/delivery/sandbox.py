@@ -38,6 +38,7 @@ import duckdb
 from dataops.core.dbt import DbtOutcome, run_dbt
 from dataops.core.errors import DataOpsError
 from dataops.core.project import SANDBOX_VARIABLE, Project, check_sandbox_name
+from dataops.delivery import publish_inputs
 from dataops.delivery.publish import Places
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def sandbox_path(project: Project, name: str) -> Path:
 def _require_prod(project: Project) -> Path:
     prod = Places.of(project).prod
     if not prod.exists():
-        raise DataOpsError(f"no prod warehouse at {prod}", "run dataops publish first")
+        raise DataOpsError(f"no prod warehouse at {prod}", publish_inputs.advice(project))
     return prod
 
 

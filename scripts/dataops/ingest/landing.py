@@ -52,7 +52,9 @@ def remove_stale_temp_files(folder: Path) -> None:
 def land(path: Path, target: Path, sha: str) -> bool:
     """Put the bytes of ``path`` at ``target``, complete and read-only; True if copied now."""
     if target.exists() and sha256_of(target) == sha:
-        log.info("%s is already complete (interrupted run): logging it", target)
+        # an interrupted run's copy, or the same bytes landed for another target: ingest
+        # counts them and says so once
+        log.debug("%s is already complete: logging it", target)
         target.chmod(0o444)
         return False
     copy_atomic(path, target)

@@ -140,6 +140,8 @@ class _Run:
     feeds: dict[str, Feed]
     landed: dict[tuple[str, str], LandedFile]
     clock: Callable[[Path], datetime] | None
+    # files whose landed copy was complete already (another target's, or an interrupted run's)
+    present: int = 0
 
     def outcome(
         self,
@@ -235,6 +237,8 @@ class _Run:
                 target = self.project.landing_dir / entry.source / f"{sha}.{feed.extension}"
                 if landing.land(entry.path, target, sha):
                     created = target
+                else:
+                    self.present += 1
                 rows = check.rows if check else None
                 result = self.outcome(
                     entry,
@@ -369,6 +373,8 @@ def ingest(
                         )
                     if progress:
                         progress(done, len(ready))
+                if run.present:  # landed for another target or by an interrupted run
+                    log.info("%d files landed already: logged for %s", run.present, name)
                 try:
                     export_log(con, project.log_export_path(name))
                 except (OSError, duckdb.Error) as error:
