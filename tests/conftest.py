@@ -51,6 +51,7 @@ BUILT_DAYS_FILES = frozenset(
         "catalog/test_column_lineage_panel.py",
         "catalog/test_coverage.py",
         "catalog/test_docs.py",
+        "catalog/test_docs_overview.py",
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
         "observability/test_report.py",
