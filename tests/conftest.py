@@ -55,6 +55,7 @@ BUILT_DAYS_FILES = frozenset(
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
         "observability/test_report.py",
+        "observability/test_report_freshness.py",
         "project/test_semantic_layer.py",
     }
 )

@@ -14,6 +14,7 @@ from dataops.cli.models import train_champion
 from dataops.cli.observability import write_docs, write_report
 from dataops.core import build as build_module
 from dataops.core import zones
+from dataops.core.dbt import run_dbt
 from dataops.core.project import Project
 from dataops.data.sources import load_feeds
 from dataops.ingest import run as ingest_module
@@ -152,6 +153,9 @@ def demo(target: str | None) -> None:
     feed_inbox(project, None, None)
     summary = ingest_inbox(project, target)
     outcome = build_module.build(project, target, check_inputs=verify_inputs)
+    # the sources' freshness, recorded in the observability history (the report's
+    # Freshness page), as the daily build records it
+    freshness = run_dbt(project, build_module.FRESHNESS, target)
     trained = train_champion(project, target)
     scored = build_module.build(
         project, target, select=("ml_delay_predictions+",), check_inputs=verify_inputs
@@ -163,6 +167,8 @@ def demo(target: str | None) -> None:
     duplicates = sum(counts.duplicate for counts in summary.sources.values())
     click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, 0 rejected")
     printing.build_summary(project, target, outcome)
+    checked = ", ".join(f"{count} {status}" for status, count in sorted(freshness.models.items()))
+    click.echo(f"sources:   freshness checked: {checked or 'none'}")
     predictions = zones.relation_rows(project, target, ["marts.ml_delay_predictions"])
     click.echo(
         f"champion:  {trained.model_name} v{trained.version}, validation ROC AUC"
