@@ -47,6 +47,21 @@ def test_freshness_counters_before_and_after_a_freshness_check(
     assert value == "not checked" and "good" not in classes.split()
     browser.page.click("#tabs button[data-page=freshness]")
     assert "run dbt source freshness" in browser.page.inner_text("#chart-freshness")
+    # alerts of tests that only warned are amber, red when one failed
+    kinds = {
+        "volume alerts": lambda test: "volume" in (test["short_name"] or ""),
+        "anomalies flagged": lambda test: (
+            test.get("anomaly") is not None or "anomal" in (test["short_name"] or "")
+        ),
+    }
+    for name, kind in kinds.items():
+        alerting = [
+            test for test in payload["tests"].values() if kind(test) and test["status"] != "pass"
+        ]
+        value, classes = _counter(browser, name)
+        assert int(value) == len(alerting)
+        failed = any(test["status"] in ("fail", "error") for test in alerting)
+        assert ("bad" in classes.split()) == failed
 
     # the same warehouse, its sources' freshness checked
     warehouse = tmp_path / "warehouse"
