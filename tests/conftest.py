@@ -55,9 +55,11 @@ BUILT_DAYS_FILES = frozenset(
         "docs/test_runnable.py",
         "docs/test_screenshots.py",
         "orchestration/test_orchestration_outside.py",
+        "catalog/test_docs_overview.py",
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
         "observability/test_report.py",
+        "observability/test_report_freshness.py",
         "project/test_semantic_layer.py",
     }
 )

@@ -25,6 +25,11 @@
         'min': 'min(value)',
         'max': 'max(value)',
     } -%}
+    {#- The values a metric can take: its band stays inside them. -#}
+    {%- set domains = {
+        'null_rate': {'lower': 0, 'upper': 1},
+        'distinct_count': {'lower': 0, 'integer': true},
+    } -%}
     {%- for metric in metrics if metric not in known -%}
         {{ exceptions.raise_compiler_error(
             "column_anomalies: unknown metric " ~ metric
@@ -70,7 +75,7 @@
         {{ anomaly_bands(
             'metric_values', sensitivity, training_days, seasonality,
             min_training_periods, min_relative_change, min_absolute_change,
-            direction, holidays
+            direction, holidays, domains
         ) }}
     )
 

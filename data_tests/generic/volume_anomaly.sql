@@ -55,7 +55,7 @@
         {{ anomaly_bands(
             'metric_values', sensitivity, training_days, seasonality,
             min_training_periods, min_relative_change, min_absolute_change,
-            direction, holidays
+            direction, holidays, {'row_count': {'lower': 0, 'integer': true}}
         ) }}
     )
 

@@ -2,7 +2,7 @@
 {% macro anomaly_bands(
     metric_values, sensitivity, training_days, seasonality,
     min_training_periods, min_relative_change, min_absolute_change, direction,
-    holidays=false
+    holidays=false, domains={}
 ) -%}
     {%- if seasonality not in (none, 'none', 'day_of_week')
         or direction not in ('both', 'drop', 'spike') -%}
@@ -12,6 +12,25 @@
         ) }}
     {%- endif -%}
     with
+
+    {#- The values each metric can take (a rate 0 to 1, a count whole and
+        not below 0): its band never leaves them. #}
+    metric_domains as (
+        select * from (values
+            {%- for name, domain in domains.items() %}
+                (
+                    '{{ name }}',
+                    cast({{ 'null' if domain.get('lower') is none
+                        else domain.get('lower') }} as double),
+                    cast({{ 'null' if domain.get('upper') is none
+                        else domain.get('upper') }} as double),
+                    {{ 'true' if domain.get('integer', false) else 'false' }}
+                ){{ ',' if not loop.last }}
+            {%- else %}
+                (cast(null as varchar), cast(null as double), cast(null as double), false)
+            {%- endfor %}
+        ) as listed (metric, lower_limit, upper_limit, is_integer)
+    ),
 
     holiday_periods as (
         select
@@ -65,24 +84,21 @@
         having count(training.actual) >= {{ min_training_periods }}
     ),
 
-    {# The band is the wider of k spreads and the smallest change that counts. #}
-    scored as (
+    {# The band is the wider of k spreads and the smallest change that counts,
+        rounded outward for whole counts and cut at the metric's domain. #}
+    limited as (
         select
-            metric,
-            period,
-            expected - margin as expected_lower,
-            expected + margin as expected_upper,
-            actual,
-            expected,
-            training_periods,
-            coalesce(
-                {%- if direction == 'spike' %} false
-                {%- else %} actual < expected - margin
-                {%- endif %}
-                {%- if direction != 'drop' %} or actual > expected + margin
-                {%- endif %},
-                false
-            ) as is_anomalous
+            banded.*,
+            {{ anomaly_band_limit(
+                'lower', 'banded.expected', 'banded.margin',
+                'metric_domains.lower_limit', 'metric_domains.upper_limit',
+                'coalesce(metric_domains.is_integer, false)'
+            ) }} as expected_lower,
+            {{ anomaly_band_limit(
+                'upper', 'banded.expected', 'banded.margin',
+                'metric_domains.lower_limit', 'metric_domains.upper_limit',
+                'coalesce(metric_domains.is_integer, false)'
+            ) }} as expected_upper
         from (
             select
                 *,
@@ -93,6 +109,28 @@
                 ) as margin
             from trained
         ) as banded
+        left join metric_domains
+            on banded.metric = metric_domains.metric
+    ),
+
+    scored as (
+        select
+            metric,
+            period,
+            expected_lower,
+            expected_upper,
+            actual,
+            expected,
+            training_periods,
+            coalesce(
+                {%- if direction == 'spike' %} false
+                {%- else %} actual < expected_lower
+                {%- endif %}
+                {%- if direction != 'drop' %} or actual > expected_upper
+                {%- endif %},
+                false
+            ) as is_anomalous
+        from limited
     )
 
     select * from scored

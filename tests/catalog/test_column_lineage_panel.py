@@ -219,28 +219,28 @@ def _open_on(browser: Watched, path: Path, unique_id: str, pick: bool = True) ->
     """The docs on ``unique_id``'s page, the panel open, the model picked in its list."""
     page = browser.page
     page.goto(f"{path.as_uri()}#!/model/{unique_id}")
-    page.wait_for_selector("#column-lineage-open")
-    page.click("#column-lineage-open")
-    page.wait_for_selector("#cl-graph .dag-node")
+    page.wait_for_selector("#CL-open")
+    page.click("#CL-open")
+    page.wait_for_selector("#CL-graph .dag-node")
     if pick:
-        page.select_option("#cl-model", unique_id)
+        page.select_option("#CL-model", unique_id)
 
 
 def test_panel_opens_on_the_model_of_the_page(browser: Watched, built_days: dict) -> None:
     path = built_days["docs"].path
     page = browser.page
     _open_on(browser, path, TRUSTED, pick=False)
-    assert page.input_value("#cl-model") == TRUSTED
+    assert page.input_value("#CL-model") == TRUSTED
     columns = json.loads(page.evaluate("JSON.stringify(window.COLUMN_LINEAGE.columns)"))
     first = columns[TRUSTED][0]
-    assert page.inner_text("#cl-title") == f"trusted_flights.{first}"
-    assert page.inner_text("#column-lineage-open") == "Column lineage: trusted_flights"
+    assert page.inner_text("#CL-title") == f"trusted_flights.{first}"
+    assert page.inner_text("#CL-open") == "Column lineage: trusted_flights"
     # another model's page: the panel follows it when opened again
-    page.click("#column-lineage-close")
+    page.click("#CL-close")
     page.evaluate(f"window.location.hash = '#!/model/{FCT}'")
-    page.click("#column-lineage-open")
-    assert page.input_value("#cl-model") == FCT
-    assert page.inner_text("#cl-title").startswith("fct_flights.")
+    page.click("#CL-open")
+    assert page.input_value("#CL-model") == FCT
+    assert page.inner_text("#CL-title").startswith("fct_flights.")
     assert browser.external == []
     assert browser.errors == []
 
@@ -248,7 +248,7 @@ def test_panel_opens_on_the_model_of_the_page(browser: Watched, built_days: dict
 # Whether a node of the graph is wholly inside the graph's visible box and the window.
 IN_SIGHT = """(node) => {
     const r = node.getBoundingClientRect();
-    const v = node.closest('#cl-graph').getBoundingClientRect();
+    const v = node.closest('#CL-graph').getBoundingClientRect();
     return r.left >= v.left - 0.5 && r.right <= v.right + 0.5
         && r.top >= v.top - 0.5 && r.bottom <= v.bottom + 0.5
         && r.left >= 0 && r.right <= window.innerWidth
@@ -257,7 +257,7 @@ IN_SIGHT = """(node) => {
 
 
 def _in_sight(page: Page, unique_key: str) -> bool:
-    return page.eval_on_selector(f"#cl-graph .dag-node[data-id='{unique_key}']", IN_SIGHT)
+    return page.eval_on_selector(f"#CL-graph .dag-node[data-id='{unique_key}']", IN_SIGHT)
 
 
 def _outside(page: Page) -> list[str]:
@@ -266,7 +266,7 @@ def _outside(page: Page) -> list[str]:
         f"""() => {{
             const inSight = {IN_SIGHT};
             const out = [];
-            for (const node of document.querySelectorAll('#cl-graph .dag-node')) {{
+            for (const node of document.querySelectorAll('#CL-graph .dag-node')) {{
                 node.scrollIntoView({{block: 'nearest', inline: 'nearest'}});
                 if (!inSight(node)) out.push(node.getAttribute('data-id'));
             }}
@@ -281,21 +281,21 @@ def test_graph_fits_or_scrolls(browser: Watched, built_days: dict) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     _open_on(browser, path, FCT)
     page.click("button.cl-column[data-column='flight_id']")
-    nodes = page.locator("#cl-graph .dag-node")
+    nodes = page.locator("#CL-graph .dag-node")
     drawn = {nodes.nth(i).get_attribute("data-id") for i in range(nodes.count())}
     assert {f"{TRUSTED}|flight_id", f"{FCT}|flight_id"} <= drawn
     # wider than the window: it opens with the chosen column in sight, and it scrolls to
     # every other node
-    width = page.evaluate("document.querySelector('#cl-graph svg').getBoundingClientRect().width")
+    width = page.evaluate("document.querySelector('#CL-graph svg').getBoundingClientRect().width")
     assert width > 1280
     assert _in_sight(page, f"{FCT}|flight_id")
     assert _in_sight(page, f"{TRUSTED}|flight_id")
     assert _outside(page) == []
     browser.shot("column-lineage-scrolled")
     # fitted: the whole graph at once, no scrolling
-    page.click("#cl-fit")
+    page.click("#CL-fit")
     assert page.evaluate(
-        "(() => { const g = document.querySelector('#cl-graph');"
+        "(() => { const g = document.querySelector('#CL-graph');"
         " return g.scrollWidth <= g.clientWidth; })()"
     )
     for i in range(nodes.count()):
@@ -313,20 +313,20 @@ def test_impact_view_lists_downstream_columns_and_exposures(
     page = browser.page
     _open_on(browser, built_days["docs"].path, FCT)
     page.click("button.cl-column[data-column='arrival_delay_minutes']")
-    page.click("#cl-view-impact")
+    page.click("#CL-view-impact")
     listed = page.eval_on_selector_all(
-        "#cl-impact-columns li[data-key]", "items => items.map(i => i.dataset.key)"
+        "#CL-impact-columns li[data-key]", "items => items.map(i => i.dataset.key)"
     )
     assert {tuple(k.split("|")) for k in listed} == expected.columns
     assert "model.nycflights.mart_performance__days|average_arrival_delay_minutes" in listed
     exposures = page.eval_on_selector_all(
-        "#cl-impact-exposure li[data-key]", "items => items.map(i => i.dataset.key)"
+        "#CL-impact-exposure li[data-key]", "items => items.map(i => i.dataset.key)"
     )
     assert set(exposures) == {uid for uid in expected.consumers if uid.startswith("exposure.")}
     assert DASHBOARD in exposures
-    drawn = page.locator("#cl-graph .dag-node").count()
+    drawn = page.locator("#CL-graph .dag-node").count()
     assert drawn == 1 + len(expected.columns) + len(expected.consumers)
-    assert page.locator(f"#cl-graph .dag-node[data-id='{DASHBOARD}']").count() == 1
+    assert page.locator(f"#CL-graph .dag-node[data-id='{DASHBOARD}']").count() == 1
     assert _in_sight(page, f"{FCT}|arrival_delay_minutes")
     assert _outside(page) == []
     browser.shot("column-lineage-impact")
@@ -351,14 +351,14 @@ def test_impact_view_lists_metrics(
     page = browser.page
     _open_on(browser, page_file, FCT)
     page.click("button.cl-column[data-column='is_cancelled']")
-    page.click("#cl-view-impact")
+    page.click("#CL-view-impact")
     for kind, part in (("metric.", "metric"), ("saved_query.", "saved-query")):
         listed = page.eval_on_selector_all(
-            f"#cl-impact-{part} li[data-key]", "items => items.map(i => i.dataset.key)"
+            f"#CL-impact-{part} li[data-key]", "items => items.map(i => i.dataset.key)"
         )
         assert set(listed) == {uid for uid in expected.consumers if uid.startswith(kind)}
-    metrics = page.inner_text("#cl-impact-metric")
+    metrics = page.inner_text("#CL-impact-metric")
     assert "Probe cancellation rate" in metrics and "Probe flights" not in metrics.split("\n")
-    assert "Probe dashboard" in page.inner_text("#cl-impact-exposure")
+    assert "Probe dashboard" in page.inner_text("#CL-impact-exposure")
     browser.shot("column-lineage-impact-metrics")
     assert browser.errors == []

@@ -106,6 +106,56 @@ def test_report_models_page(browser: Watched, models_report: Path) -> None:
     assert browser.errors == []
 
 
+# The bounding boxes of the right axis's title and of its tick labels.
+RIGHT_AXIS = """() => {
+    const box = (e) => { const r = e.getBoundingClientRect();
+        return [r.left, r.right, r.top, r.bottom]; };
+    const chart = document.querySelector('#chart-model-rates');
+    return {
+        title: Array.from(chart.querySelectorAll('.g-y2title text')).map(box),
+        ticks: Array.from(chart.querySelectorAll('.y2tick text')).map(box),
+    };
+}"""
+
+
+def test_report_models_counters_and_rates_chart(browser: Watched, models_report: Path) -> None:
+    page = browser.page
+    page.goto(models_report.as_uri())
+    models = page.evaluate("window.REPORT.models")
+    page.click("#tabs button[data-page=models]")
+    page.wait_for_selector("#chart-model-rates .main-svg")
+    # the drift counters count the days of the drift table's rows
+    rows = page.eval_on_selector_all(
+        "#model-drift-flags tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+    )
+    drifted = [d for d in models["drift"] if d["drifted"]]
+    assert len(rows) == len(drifted) >= 1
+    assert int(page.inner_text("[data-counter='days with drift'] .value")) == len(
+        {row[0] for row in rows}
+    )
+    after = {row[0] for row in rows if row[5] == "no"}
+    counter = page.locator("[data-counter='days with drift after training']")
+    assert int(counter.locator(".value").inner_text()) == len(after)
+    assert ("good" in (counter.get_attribute("class") or "").split()) == (not after)
+    # both shares are drawn, as lines over the bars, and the right axis's title clears
+    # its numbers
+    traces = page.evaluate(
+        "document.getElementById('chart-model-rates').data"
+        ".map(t => [t.name, t.yaxis || 'y', t.y.filter(v => v !== null).length])"
+    )
+    drawn = {name: (axis, points) for name, axis, points in traces}
+    assert drawn["delayed share"][1] == drawn["called delayed"][1] == len(models["daily"]) > 0
+    assert page.locator("#chart-model-rates .scatterlayer .trace").count() == 2
+    assert page.locator("#chart-model-rates .scatterlayer .js-line").count() == 2
+    boxes = page.evaluate(RIGHT_AXIS)
+    assert boxes["title"] and boxes["ticks"]
+    title_left = min(box[0] for box in boxes["title"])
+    assert all(box[1] <= title_left for box in boxes["ticks"]), boxes
+    browser.shot("report-models-rates")
+    assert browser.errors == []
+
+
 def test_without_a_champion_the_build_goes_on_and_says_what_to_do(trained_weeks: dict) -> None:
     first = trained_weeks["first_build"]
     assert first.success

@@ -155,13 +155,13 @@ def test_report_renders_offline_and_filters(browser: Watched, report_file: Path)
 def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: dict) -> None:
     page = browser.page
     page.goto(built_days["docs"].path.as_uri())
-    page.wait_for_selector("#column-lineage-open")
+    page.wait_for_selector("#CL-open")
     page.wait_for_timeout(1000)  # let the Angular app render its overview
     browser.shot("docs-overview")
-    page.click("#column-lineage-open")
-    page.select_option("#cl-model", "model.nycflights.fct_flights")
+    page.click("#CL-open")
+    page.select_option("#CL-model", "model.nycflights.fct_flights")
     page.click("button.cl-column[data-column='origin_wind_speed_mph']")
-    sources = page.inner_text("#cl-sources")
+    sources = page.inner_text("#CL-sources")
     assert "weather files.wind_speed" in sources
     assert "flights files" not in sources
     payload = json.loads(page.evaluate("JSON.stringify(window.COLUMN_LINEAGE.upstream)"))
@@ -171,7 +171,7 @@ def test_docs_render_offline_with_column_lineage(browser: Watched, built_days: d
             if parent not in ancestors:
                 ancestors.add(parent)
                 stack.append(parent)
-    assert page.locator("#cl-graph .dag-node").count() == len(ancestors) + 1
+    assert page.locator("#CL-graph .dag-node").count() == len(ancestors) + 1
     browser.shot("docs-column-lineage")
     assert browser.external == []
     assert browser.errors == []

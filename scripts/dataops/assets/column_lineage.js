@@ -84,16 +84,16 @@
   }
 
   function build() {
-    var open = make("button", { id: "column-lineage-open", type: "button" }, document.body, "Column lineage");
-    var panel = make("div", { id: "column-lineage", hidden: "" }, document.body);
+    var open = make("button", { id: "CL-open", type: "button" }, document.body, "Column lineage");
+    var panel = make("div", { id: "CL-panel", hidden: "" }, document.body);
     var head = make("div", { "class": "cl-head" }, panel);
     make("strong", {}, head, "Column lineage");
     make("span", { "class": "cl-hint" }, head,
       " every column of a model traced through the compiled SQL: back to the landing files, and on to what uses it");
-    var close = make("button", { type: "button", id: "column-lineage-close" }, head, "Close");
+    var close = make("button", { type: "button", id: "CL-close" }, head, "Close");
     var body = make("div", { "class": "cl-body" }, panel);
     var side = make("div", { "class": "cl-side" }, body);
-    var select = make("select", { id: "cl-model", "aria-label": "model" }, side);
+    var select = make("select", { id: "CL-model", "aria-label": "model" }, side);
     var ids = Object.keys(data.columns).filter(function (id) { return data.columns[id].length; });
     ids.sort(function (a, b) {
       var za = ZONES.indexOf(data.relations[a].zone), zb = ZONES.indexOf(data.relations[b].zone);
@@ -102,25 +102,25 @@
     ids.forEach(function (id) {
       make("option", { value: id }, select, data.relations[id].zone + " / " + data.relations[id].name);
     });
-    var columnList = make("ul", { id: "cl-columns" }, side);
+    var columnList = make("ul", { id: "CL-columns" }, side);
     var main = make("div", { "class": "cl-main" }, body);
-    var title = make("h3", { id: "cl-title" }, main, "Pick a column");
+    var title = make("h3", { id: "CL-title" }, main, "Pick a column");
     var bar = make("div", { "class": "cl-bar", role: "tablist" }, main);
     var views = {
-      upstream: make("button", { type: "button", id: "cl-view-upstream", role: "tab" }, bar, "Upstream: where it comes from"),
-      impact: make("button", { type: "button", id: "cl-view-impact", role: "tab" }, bar, "Impact: what uses it"),
+      upstream: make("button", { type: "button", id: "CL-view-upstream", role: "tab" }, bar, "Upstream: where it comes from"),
+      impact: make("button", { type: "button", id: "CL-view-impact", role: "tab" }, bar, "Impact: what uses it"),
     };
-    var fit = make("button", { type: "button", id: "cl-fit", "aria-pressed": "false" }, bar, "Fit to width");
-    var graph = make("div", { id: "cl-graph" }, main);
-    var upstreamPart = make("div", { id: "cl-upstream" }, main);
+    var fit = make("button", { type: "button", id: "CL-fit", "aria-pressed": "false" }, bar, "Fit to width");
+    var graph = make("div", { id: "CL-graph" }, main);
+    var upstreamPart = make("div", { id: "CL-upstream" }, main);
     make("h4", {}, upstreamPart, "Columns of the landing files it comes from");
-    var sources = make("ul", { id: "cl-sources" }, upstreamPart);
-    var impactPart = make("div", { id: "cl-impact", hidden: "" }, main);
+    var sources = make("ul", { id: "CL-sources" }, upstreamPart);
+    var impactPart = make("div", { id: "CL-impact", hidden: "" }, main);
     var lists = {};
     [["columns", "Downstream columns"], ["metric", "Metrics"], ["saved query", "Saved queries"],
       ["exposure", "Exposures"]].forEach(function (part) {
       make("h4", {}, impactPart, part[1]);
-      lists[part[0]] = make("ul", { id: "cl-impact-" + part[0].replace(" ", "-") }, impactPart);
+      lists[part[0]] = make("ul", { id: "CL-impact-" + part[0].replace(" ", "-") }, impactPart);
     });
     var view = "upstream", current = null, syncedPage = null;
 

@@ -71,8 +71,13 @@
     var freshness = count(sources, "status");
     var last = R.invocations.length - 1;
     var lastChanges = R.schema_changes.filter(function (c) { return c.run === last; }).length;
-    var volumeAlerts = tests.filter(function (t) { return /volume/.test(t.short_name || "") && t.status !== "pass"; }).length;
-    var anomalies = tests.filter(function (t) { return isAnomaly(t) && t.status !== "pass"; }).length;
+    var volumeTests = tests.filter(function (t) { return /volume/.test(t.short_name || "") && t.status !== "pass"; });
+    var anomalyTests = tests.filter(function (t) { return isAnomaly(t) && t.status !== "pass"; });
+    var volumeAlerts = volumeTests.length, anomalies = anomalyTests.length;
+    // red for a failed or errored test only: an anomaly test of severity warn is a warning
+    function health(list) {
+      return !list.length ? "good" : list.some(function (t) { return t.status === "fail" || t.status === "error"; }) ? "bad" : "warn";
+    }
     var failing = (byStatus.fail || 0) + (byStatus.error || 0);
     var cards = [
       ["runs recorded", R.invocations.length, ""],
@@ -81,18 +86,20 @@
       ["tests failed or errored", failing, failing ? "bad" : "good"],
       ["tables", nodes.length, ""],
       ["tables failing", nodes.filter(function (n) { return n.status === "error"; }).length, ""],
-      ["sources fresh", freshness.pass || 0, "good"],
-      ["sources stale (warn/error)", (freshness.warn || 0) + (freshness.error || 0) + (freshness["runtime error"] || 0),
-        (freshness.error || freshness["runtime error"]) ? "bad" : freshness.warn ? "warn" : "good"],
-      ["volume alerts", volumeAlerts, volumeAlerts ? "bad" : "good"],
+      // no source checked yet: say so, neither a count nor a colour of health
+      ["sources fresh", sources.length ? freshness.pass || 0 : "not checked",
+        !sources.length ? "warn" : (freshness.pass || 0) === sources.length ? "good" : ""],
+      ["sources stale (warn/error)", sources.length ? (freshness.warn || 0) + (freshness.error || 0) + (freshness["runtime error"] || 0) : "not checked",
+        !sources.length ? "" : (freshness.error || freshness["runtime error"]) ? "bad" : freshness.warn ? "warn" : "good"],
+      ["volume alerts", volumeAlerts, health(volumeTests)],
       ["schema changes (latest run)", lastChanges, lastChanges ? "warn" : "good"],
       ["schema changes (all runs)", R.schema_changes.length, ""],
-      ["anomalies flagged", anomalies, anomalies ? "bad" : "good"]
+      ["anomalies flagged", anomalies, health(anomalyTests)]
     ];
     var box = $("counters");
     cards.forEach(function (c) {
       var card = make("div", { "class": "card " + c[2], "data-counter": c[0] }, box);
-      make("div", { "class": "value" }, card, fmt(c[1]));
+      make("div", { "class": "value" }, card, typeof c[1] === "string" ? c[1] : fmt(c[1]));
       make("div", { "class": "label" }, card, c[0]);
     });
     var statuses = ["pass", "warn", "fail", "error", "skipped"];
@@ -227,7 +234,11 @@
   /* ---------- freshness ---------- */
   function freshness() {
     var sources = values(R.sources);
-    Plotly.newPlot("chart-freshness", sources.map(function (s) {
+    if (!sources.length) {
+      make("p", { "class": "empty" }, $("chart-freshness"),
+        "No source freshness recorded on this target: run dbt source freshness (dataops demo and the daily build run it).");
+    }
+    if (sources.length) Plotly.newPlot("chart-freshness", sources.map(function (s) {
       return { type: "scatter", mode: "lines+markers", name: s.name,
         x: s.checks.map(function (c) { return c[2]; }), y: s.checks.map(function (c) { return c[3] / 3600; }),
         text: s.checks.map(function (c) { return s.name + ": " + c[4] + ", newest data " + c[1]; }),
@@ -314,8 +325,10 @@
     var champion = M.versions.filter(function (v) { return v.version === M.champion; })[0];
     var outside = M.daily.filter(function (d) { return !d.in_training_window; });
     var low = outside.filter(function (d) { return d.roc_auc !== null && M.bounds.min_roc_auc !== undefined && d.roc_auc < M.bounds.min_roc_auc; });
-    var drifted = {};
-    M.drift.forEach(function (d) { if (d.drifted && !d.in_training_window) drifted[d.day] = true; });
+    // the days of the drift table's rows (every drifted day and feature), and those after training
+    var driftRows = M.drift.filter(function (d) { return d.drifted; });
+    var drifted = {}, driftedAfter = {};
+    driftRows.forEach(function (d) { drifted[d.day] = true; if (!d.in_training_window) driftedAfter[d.day] = true; });
     var lastScoring = M.scoring.length ? M.scoring[M.scoring.length - 1] : null;
     if (M.versions.length) {
       [["champion", champion ? "v" + champion.version : "none", champion ? "good" : "bad"],
@@ -329,7 +342,8 @@
        ["scoring time (latest build)", lastScoring ? num(lastScoring.seconds, 1) + " s" : "", ""],
        ["days monitored after training", outside.length, ""],
        ["days below the ROC AUC bound", low.length, low.length ? "warn" : "good"],
-       ["days with drift", Object.keys(drifted).length, Object.keys(drifted).length ? "warn" : "good"]
+       ["days with drift", Object.keys(drifted).length, Object.keys(drifted).length ? "warn" : "good"],
+       ["days with drift after training", Object.keys(driftedAfter).length, Object.keys(driftedAfter).length ? "warn" : "good"]
       ].forEach(function (c) {
         var card = make("div", { "class": "card " + c[2], "data-counter": c[0] }, $("model-counters"));
         make("div", { "class": "value" }, card, c[1]);
@@ -350,11 +364,14 @@
     ];
     var shapes = M.bounds.min_roc_auc !== undefined ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: M.bounds.min_roc_auc, y1: M.bounds.min_roc_auc, line: { color: COLORS.fail, dash: "dot" } }] : [];
     Plotly.newPlot("chart-model-daily", traces, layout({ shapes: shapes, yaxis: { rangemode: "tozero" }, xaxis: { title: { text: "day (grey: in the training window)" } } }), CONFIG);
+    // the bars on the first axis, the shares on the overlaying one (drawn above the bars);
+    // the delayed share wide and solid, called delayed dashed: both show where they meet
     Plotly.newPlot("chart-model-rates", [
-      { type: "bar", name: "flights", x: days, y: M.daily.map(function (d) { return d.rows; }), marker: { color: "#cfd8dc" }, yaxis: "y2" },
-      { type: "scatter", mode: "lines", name: "delayed share", x: days, y: M.daily.map(function (d) { return d.positive_rate; }), line: { color: COLORS.fail } },
-      { type: "scatter", mode: "lines", name: "called delayed", x: days, y: M.daily.map(function (d) { return d.predicted_positive_rate; }), line: { color: "#1f77b4" } }
-    ], layout({ yaxis: { title: { text: "share" }, rangemode: "tozero" }, yaxis2: { overlaying: "y", side: "right", title: { text: "flights" }, showgrid: false } }), CONFIG);
+      { type: "bar", name: "flights", x: days, y: M.daily.map(function (d) { return d.rows; }), marker: { color: "#cfd8dc" } },
+      { type: "scatter", mode: "lines+markers", name: "delayed share", x: days, y: M.daily.map(function (d) { return d.positive_rate; }), yaxis: "y2", line: { color: COLORS.fail, width: 3 } },
+      { type: "scatter", mode: "lines+markers", name: "called delayed", x: days, y: M.daily.map(function (d) { return d.predicted_positive_rate; }), yaxis: "y2", line: { color: "#1f77b4", dash: "dash" } }
+    ], layout({ margin: { l: 60, r: 70, t: 10, b: 40 }, yaxis: { title: { text: "flights" }, rangemode: "tozero" },
+      yaxis2: { overlaying: "y", side: "right", title: { text: "share", standoff: 12 }, automargin: true, rangemode: "tozero", showgrid: false } }), CONFIG);
     var features = [], driftDays = [];
     M.drift.forEach(function (d) {
       if (features.indexOf(d.feature) < 0) features.push(d.feature);
@@ -372,7 +389,7 @@
       text: features.map(function (f) { return driftDays.map(function (day) { var d = cell[f + "|" + day]; return d ? (d.drifted ? "DRIFTED " : "") + "psi " + num(d.psi, 2) + " (bound " + num(d.bound, 2) + "), outside " + num(100 * d.outside, 1) + "%" : ""; }); }),
       hoverinfo: "x+y+text" }], layout({ margin: { l: 210, r: 12, t: 10, b: 40 } }), CONFIG);
     table($("model-drift-flags"), ["day", "feature", "PSI", "bound", "outside training range", "in training window"],
-      M.drift.filter(function (d) { return d.drifted; }).map(function (d) {
+      driftRows.map(function (d) {
         return [d.day, d.feature, num(d.psi, 2), num(d.bound, 2), num(100 * d.outside, 1) + "%", d.in_training_window ? "yes" : "no"];
       }));
     var fair = (M.fairness || {}).by_group || {};

@@ -23,6 +23,7 @@ from dataops.cli.models import train_champion
 from dataops.cli.observability import write_docs, write_report
 from dataops.core import build as build_module
 from dataops.core import zones
+from dataops.core.dbt import run_dbt
 from dataops.core.project import Project
 from dataops.data.sources import load_feeds
 from dataops.ingest import ingestion_log
@@ -157,7 +158,7 @@ def build(
     printing.build_summary(project, target, outcome)
 
 
-DEMO_STAGES = 7
+DEMO_STAGES = 8
 
 
 @cli.command()
@@ -184,6 +185,9 @@ def demo(target: str | None) -> None:
     with dbt_progress("build"):
         outcome = build_module.build(project, target, check_inputs=verify_inputs)
     printing.note(f"  {len(outcome.executed)} nodes; tests: {outcome.tests_line}")
+    stage("freshness: each source's newest data, in the history as the daily build keeps it")
+    with dbt_progress("freshness"):
+        freshness = run_dbt(project, build_module.FRESHNESS, target)
     stage("train: a model of arrival delays, the champion if it passes the gate")
     trained = train_champion(project, target)
     stage("score: the champion's predictions, their tests and the model monitoring")
@@ -202,6 +206,8 @@ def demo(target: str | None) -> None:
     rejected = sum(counts.rejected for counts in summary.sources.values())
     click.echo(f"files ingested: {landed} landed, {duplicates} duplicate, {rejected} rejected")
     printing.build_summary(project, target, outcome)
+    checked = ", ".join(f"{count} {status}" for status, count in sorted(freshness.models.items()))
+    click.echo(f"sources:   freshness checked: {checked or 'none'}")
     predictions = zones.relation_rows(project, target, ["marts.ml_delay_predictions"])
     click.echo(
         f"champion:  {trained.model_name} v{trained.version}, validation ROC AUC"

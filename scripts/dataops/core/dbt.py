@@ -4,9 +4,13 @@ Every module that runs dbt (the build, publish, sandboxes, slim CI, docs, the co
 check, the orchestration) calls it through here.
 
 dbt is called through ``dbtRunner`` with the repository as project and
-profiles folder; the data and warehouse folders are passed to it as absolute
-paths (``DATAOPS_DATA_DIR``, ``DATAOPS_WAREHOUSE_DIR``) so that the landing
-models find the landed files wherever the command was started.
+profiles folder. The data and warehouse folders (``DATAOPS_DATA_DIR``,
+``DATAOPS_WAREHOUSE_DIR``) reach dbt as plain dbt sees them when they mean the same
+folders from the current directory (unset, or the user's own value): the profile and
+the project's variables then render the same in ``dataops`` and in ``dbt``, so that
+switching between them keeps dbt's partial parse. Otherwise (another directory, a
+test's folders) they are passed as absolute paths, so that the landing models find
+the landed files wherever the command was started.
 """
 
 from __future__ import annotations
@@ -23,9 +27,13 @@ from pathlib import Path
 
 from dataops.core.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.core.files import WRITE_ERRORS, write_errno
-from dataops.core.project import Project
+from dataops.core.project import FOLDER_VARIABLES, Project
 
 log = logging.getLogger(__name__)
+
+# The target profiles.yml chooses when DBT_TARGET is unset, and the file ``mf`` reads.
+DEFAULT_TARGET = "dev"
+SEMANTIC_MANIFEST = "semantic_manifest.json"
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,8 @@ class DbtOutcome:
 def dbt_environment(
     project: Project, target: str | None, extra: Mapping[str, str] | None = None
 ) -> Iterator[None]:
-    """Absolute data and warehouse folders (and the target) for the dbt run."""
-    values = {
-        "DATAOPS_DATA_DIR": str(project.data_dir),
-        "DATAOPS_WAREHOUSE_DIR": str(project.warehouse_dir),
-        **(extra or {}),
-    }
+    """The data and warehouse folders (``folder_variables``) and the target for the dbt run."""
+    values = {**folder_variables(project), **(extra or {})}
     if target:
         values["DBT_TARGET"] = target
     saved = {name: os.environ.get(name) for name in values}
@@ -87,6 +91,58 @@ def dbt_environment(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def folder_variables(project: Project) -> dict[str, str]:
+    """The folder variables dbt must be given: none when the environment, read from the
+    current directory as dbt reads it, already means the project's folders.
+
+    profiles.yml (the DuckDB paths) and dbt_project.yml (``data_dir``) render these
+    variables into what dbt hashes to decide on a partial parse: a plain ``dbt`` command
+    run beside ``dataops`` sees the same values, and neither re-parses the project.
+    """
+    folders = {"DATAOPS_DATA_DIR": project.data_dir, "DATAOPS_WAREHOUSE_DIR": project.warehouse_dir}
+    try:
+        here = Path.cwd()
+    except OSError:  # the current directory was removed
+        return {name: str(folder) for name, folder in folders.items()}
+    values = {}
+    for name, folder in folders.items():
+        seen = Path(os.environ.get(name, FOLDER_VARIABLES[name]))
+        if (here / seen).resolve() != folder.resolve():
+            values[name] = str(folder)
+    return values
+
+
+@dataclass
+class KeptFile:
+    """A file's bytes before a run (None: there was none), put back after it."""
+
+    path: Path
+    content: bytes | None
+
+    def restore(self) -> None:
+        if self.content is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.write_bytes(self.content)
+
+
+def _kept_semantic_manifest(
+    project: Project, target: str | None, artifacts_dir: Path | None
+) -> KeptFile | None:
+    """The checkout's ``target/semantic_manifest.json``, kept when a run for another target
+    than the default one (``DBT_TARGET``, else dev) would overwrite it.
+
+    ``mf`` reads that file, and it names the database of the target it was parsed for: a
+    ci, sandbox or candidate run would leave ``mf query`` asking its tables of the default
+    target's warehouse ("Table with name ci.marts.fct_flights does not exist").
+    """
+    default = os.environ.get("DBT_TARGET", DEFAULT_TARGET)
+    if artifacts_dir is not None or not target or target == default:
+        return None
+    path = project.root / "target" / SEMANTIC_MANIFEST
+    return KeptFile(path, path.read_bytes() if path.is_file() else None)
 
 
 def _release_duckdb() -> None:
@@ -198,11 +254,14 @@ def run_dbt(
         args += ["--log-path", str(artifacts_dir / "logs")]
     project.warehouse_dir.mkdir(parents=True, exist_ok=True)
     log.debug("dbt %s", " ".join(args))
+    kept = _kept_semantic_manifest(project, target, artifacts_dir)
     with dbt_environment(project, target, env):
         try:
             result = dbtRunner(manifest=manifest).invoke(args)
         finally:
             _release_duckdb()
+            if kept is not None:
+                kept.restore()
     outcome = DbtOutcome(
         command=" ".join(command), success=bool(result.success), result=result.result
     )

@@ -21,6 +21,9 @@ PROJECT_FILE = "dbt_project.yml"
 # (profiles.yml: its guard, the dbt-duckdb plugin dataops.delivery.sandbox_guard, applies it
 # before dbt opens any file).
 SANDBOX_VARIABLE = "DATAOPS_SANDBOX"
+# The folders profiles.yml and dbt_project.yml read from the environment, and their default
+# (relative to the project root, where plain dbt runs).
+FOLDER_VARIABLES = {"DATAOPS_DATA_DIR": "data", "DATAOPS_WAREHOUSE_DIR": "warehouse"}
 SANDBOX_GUARD = "dataops.delivery.sandbox_guard"
 SANDBOX_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Names no analyst's sandbox takes: the catalogs DuckDB keeps for itself, prod
@@ -68,7 +71,7 @@ class Project:
 
     @property
     def data_dir(self) -> Path:
-        return self._dir("DATAOPS_DATA_DIR", "data")
+        return self._dir("DATAOPS_DATA_DIR", FOLDER_VARIABLES["DATAOPS_DATA_DIR"])
 
     @property
     def inbox_dir(self) -> Path:
@@ -84,7 +87,7 @@ class Project:
 
     @property
     def warehouse_dir(self) -> Path:
-        return self._dir("DATAOPS_WAREHOUSE_DIR", "warehouse")
+        return self._dir("DATAOPS_WAREHOUSE_DIR", FOLDER_VARIABLES["DATAOPS_WAREHOUSE_DIR"])
 
     @property
     def models_dir(self) -> Path:

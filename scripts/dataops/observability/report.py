@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 REPORT_FILE = "report.html"
 SCHEMA = "observability"
 # A model run counts as a regression when it took this many times its median of the
-# earlier runs, and at least this many seconds more.
+# earlier runs (those that wrote rows, when it did), and at least this many seconds more.
 REGRESSION_RATIO = 1.5
 REGRESSION_MIN_SECONDS = 0.5
 
@@ -211,7 +211,10 @@ def _node_runs(con: duckdb.DuckDBPyConnection, index: dict[str, int]) -> dict[st
         node["runs"] = [run[:4] for run in history]
         last = history[-1] if history else [None, "none", None, None, None]
         node["status"], node["seconds"], node["rows_affected"], node["message"] = last[1:]
-        earlier = [run[2] for run in history[:-1] if run[2] is not None and run[1] == "success"]
+        # a run that wrote no row (nothing new, no champion yet) is no measure of one that did
+        wrote = (node["rows_affected"] or 0) > 0
+        earlier = [run[2] for run in history[:-1] if run[2] is not None and run[1] == "success"
+                   and not (wrote and run[3] == 0)]  # fmt: skip
         node["median_seconds"] = _round(statistics.median(earlier)) if earlier else None
         node["regression"] = bool(
             node["median_seconds"] is not None
