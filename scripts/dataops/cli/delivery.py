@@ -17,6 +17,7 @@ from dataops.delivery import conventions
 from dataops.delivery import publish as publish_module
 from dataops.delivery import sandbox as sandbox_module
 from dataops.delivery import store as store_module
+from dataops.observability import resources
 
 
 @cli.command()
@@ -66,7 +67,8 @@ def publish(full_refresh: bool) -> None:
         summary = ingest_inbox(project, target)
         return sum(counts.landed for counts in summary.sources.values())
 
-    outcome = publish_module.publish(project, ingest_into, full_refresh)
+    with resources.recorded(project, publish_module.PROD, "publish"):
+        outcome = publish_module.publish(project, ingest_into, full_refresh)
     if not outcome.published:
         build = outcome.build
         click.echo(f"tests: {build.tests_line}")

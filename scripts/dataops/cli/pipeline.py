@@ -19,6 +19,7 @@ from dataops.data.sources import load_feeds
 from dataops.ingest import run as ingest_module
 from dataops.ingest import verify as verify_module
 from dataops.ingest.inputs import verify_inputs
+from dataops.observability import resources
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def feed(start: date | None, end: date | None) -> None:
 def ingest(target: str | None, settle_seconds: float | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
     refuse_prod(target, "ingest")
-    ingest_inbox(Project.discover(), target, settle_seconds)
+    project = Project.discover()
+    with resources.recorded(project, target, "ingest"):
+        ingest_inbox(project, target, settle_seconds)
 
 
 def ingest_inbox(
@@ -126,7 +129,7 @@ def build(
     """dbt build for a target (the landed files it reads verified first), then rows and tests."""
     refuse_prod(target, "build")
     project = Project.discover()
-    with hash_progress() as progress:
+    with hash_progress() as progress, resources.recorded(project, target, "build"):
         # -s source_status:fresher+ spells the daily run (selectors.yml, "daily")
         daily = list(select) == [build_module.FRESHER] and not full_refresh
         outcome = build_module.build(
