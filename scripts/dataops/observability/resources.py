@@ -113,6 +113,9 @@ class RunResources:
     started_at: str = ""
     ended_at: str = ""
     zones: list[dict] = field(default_factory=list)
+    # what the recording itself cost: the sampling thread's CPU, and writing the record
+    sampling_cpu_seconds: float = 0.0
+    writing_seconds: float = 0.0
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -184,6 +187,7 @@ class Sampler(threading.Thread):
         self.interval = interval
         self.peaks = Peaks()
         self.stopped = threading.Event()
+        self.cpu_seconds = 0.0
 
     def sample(self) -> None:
         peaks = self.peaks
@@ -200,9 +204,11 @@ class Sampler(threading.Thread):
         peaks.samples += 1
 
     def run(self) -> None:
+        started = time.thread_time()
         while not self.stopped.is_set():
             self.sample()
             self.stopped.wait(self.interval)
+        self.cpu_seconds = time.thread_time() - started
 
     def stop(self) -> Peaks:
         self.stopped.set()
@@ -265,10 +271,20 @@ def recorded(
         run.cpu_seconds = tree_cpu_seconds(process) - cpu_before
         run.ended_at = _now()
         _take(run, peaks)
+        run.sampling_cpu_seconds = sampler.cpu_seconds
+        writing = time.perf_counter()
         try:
             finish(project, run)
         except Exception as error:  # recording never fails the command
             log.warning("the resources of this %s were not recorded: %s", command, error)
+        run.writing_seconds = time.perf_counter() - writing
+        log.debug(
+            "recording this %s cost %.3f s of CPU sampling and %.3f s writing (%.1f s wall)",
+            command,
+            run.sampling_cpu_seconds,
+            run.writing_seconds,
+            run.wall_seconds,
+        )
 
 
 def _take(run: RunResources, peaks: Peaks) -> None:
@@ -331,3 +347,18 @@ def _write_spooled(
         storage.insert(con, record["run_id"], record.get("ended_at"), record.get("zones") or [])
     con.execute("commit")
     spool.unlink()
+
+
+def metadata(run: RunResources) -> dict[str, float | int | str]:
+    """A recorded run's figures as an asset materialization's metadata (Dagster)."""
+    figures = {
+        "wall seconds": round(run.wall_seconds, 3),
+        "cpu seconds": round(run.cpu_seconds, 3),
+        "peak rss bytes": run.peak_rss_bytes,
+        "peak duckdb memory bytes": run.peak_duckdb_memory_bytes,
+        "peak spill bytes": run.peak_spill_bytes,
+        "warehouse bytes": run.warehouse_bytes,
+        "landing bytes": run.landing_bytes,
+        "landing files": run.landing_files,
+    }
+    return {name: value for name, value in figures.items() if value is not None}
