@@ -13,6 +13,8 @@ from __future__ import annotations
 import resource
 import shutil
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -139,6 +141,9 @@ def test_a_build_records_what_the_os_and_duckdb_report(recorded_build: dict) -> 
     )
     assert recorded_build["rss_inside"] <= built["peak_rss_bytes"] <= high_water
     assert built["samples"] >= 2
+    # what the recording itself cost, measured beside it
+    assert 0 < run.sampling_cpu_seconds < built["cpu_seconds"]
+    assert 0 < run.writing_seconds < built["wall_seconds"]
     # DuckDB: its memory limit as DuckDB reads the profile's setting, its memory under it
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
@@ -374,3 +379,43 @@ def test_the_recording_can_be_turned_off(
         pass
     assert run.samples == 0 and run.status == "running"
     assert not project_env.warehouse_path("ci").exists()
+
+
+def test_a_record_waits_while_another_process_holds_the_warehouse(
+    recorded_build: dict, tmp_path: Path
+) -> None:
+    project: Project = recorded_build["project"]
+    held = project.warehouse_path("dev")  # a copy of the ci warehouse, for this test alone
+    shutil.copyfile(recorded_build["warehouse"], held)
+    ready = tmp_path / "ready"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, pathlib, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "pathlib.Path(sys.argv[2]).touch()\n"
+            "time.sleep(600)\n",
+            str(held),
+            str(ready),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not ready.exists() and time.monotonic() < deadline and holder.poll() is None:
+            time.sleep(0.1)
+        assert ready.exists()
+        waiting = resources.RunResources(command="build", target="dev", ended_at="2013-01-04")
+        resources.finish(project, waiting)  # held: spooled, not raised
+        spool = held.with_name("dev.resources.jsonl")
+        assert waiting.run_id in spool.read_text(encoding="utf-8")
+    finally:
+        holder.kill()
+        holder.wait()
+    later = resources.RunResources(command="build", target="dev", ended_at="2013-01-05")
+    resources.finish(project, later)
+    assert not spool.exists()
+    rows = records(held, "select run_id, warehouse_bytes from observability.run_resources")
+    written = {row["run_id"]: row["warehouse_bytes"] for row in rows}
+    assert waiting.run_id in written and later.run_id in written
+    assert written[later.run_id] == later.warehouse_bytes > 0

@@ -1,7 +1,7 @@
 """What every run costs: time, memory and disk, recorded beside the run history.
 
 ``recorded(project, target, command)`` wraps a command that builds, publishes,
-ingests or trains. While it runs, a thread samples every ``interval`` seconds:
+ingests or trains. While it runs, a thread samples every ``interval`` seconds (1):
 
 - the resident memory (RSS) of this process and all its children, by psutil
   (dbt runs in-process; Spark's JVM and other children are summed in);
@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import uuid
@@ -44,7 +45,10 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "observability"
 RUNS_TABLE = f"{SCHEMA}.run_resources"
-INTERVAL_SECONDS = 0.2
+# a sample costs a few ms of CPU (psutil walks /proc for the children): 1 s keeps it small
+INTERVAL_SECONDS = 1.0
+# the children are listed again every this many samples (dbt's, Spark's live for long)
+CHILDREN_EVERY = 5
 # observability.run_resources, in order: (name, type)
 RUN_COLUMNS = (
     ("run_id", "varchar"),
@@ -118,10 +122,11 @@ class RunResources:
     writing_seconds: float = 0.0
 
 
-def tree_rss(process: psutil.Process) -> int:
-    """Resident bytes of ``process`` and every child it has now (a child gone is skipped)."""
+def tree_rss(process: psutil.Process, children: list[psutil.Process] | None = None) -> int:
+    """Resident bytes of ``process`` and its children (default: those it has now; gone: skipped)."""
     total = 0
-    for member in [process, *process.children(recursive=True)]:
+    members = process.children(recursive=True) if children is None else children
+    for member in [process, *members]:
         with suppress(psutil.Error):
             total += member.memory_info().rss
     return total
@@ -154,11 +159,11 @@ def dbt_duckdb_figures() -> tuple[int, int, int | None] | None:
 
     None when dbt-duckdb holds no connection now (no node running, or no dbt in this run).
     """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+    # dbt-duckdb not imported yet: no dbt ran in this process (importing it costs a second)
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if connections is None:
         return None
-    environment = DuckDBConnectionManager._ENV
+    environment = connections.DuckDBConnectionManager._ENV
     if environment is None or not hasattr(environment, "lock"):
         return None
     # the environment closes its connection under this lock: held, the connection stays open
@@ -188,10 +193,14 @@ class Sampler(threading.Thread):
         self.peaks = Peaks()
         self.stopped = threading.Event()
         self.cpu_seconds = 0.0
+        self.children: list[psutil.Process] = []
 
     def sample(self) -> None:
         peaks = self.peaks
-        peaks.rss_bytes = max(peaks.rss_bytes, tree_rss(self.process))
+        if peaks.samples % CHILDREN_EVERY == 0:  # finding the children walks all of /proc
+            with suppress(psutil.Error):
+                self.children = self.process.children(recursive=True)
+        peaks.rss_bytes = max(peaks.rss_bytes, tree_rss(self.process, self.children))
         try:
             figures = dbt_duckdb_figures()
         except duckdb.Error as error:  # the connection closing as we read: next sample
@@ -323,6 +332,12 @@ def finish(project: Project, run: RunResources) -> None:
         con.close()
 
 
+def _value(record: dict, name: str, kind: str) -> object:
+    """A spooled record's value; a time never set ('') is unknown, not an error."""
+    value = record.get(name)
+    return None if kind == "timestamp" and not value else value
+
+
 def _write_spooled(
     con: duckdb.DuckDBPyConnection, warehouse: Path, spool: Path, run: RunResources
 ) -> None:
@@ -341,10 +356,11 @@ def _write_spooled(
     for record in records:
         if record["run_id"] == run.run_id:
             record = asdict(run)
-        values = [record.get(name) for name, _kind in RUN_COLUMNS]
+        values = [_value(record, name, kind) for name, kind in RUN_COLUMNS]
         marks = ", ".join("?" for _ in RUN_COLUMNS)
         con.execute(f"insert into {RUNS_TABLE} values ({marks})", values)
-        storage.insert(con, record["run_id"], record.get("ended_at"), record.get("zones") or [])
+        ended = _value(record, "ended_at", "timestamp")
+        storage.insert(con, record["run_id"], ended, record.get("zones") or [])
     con.execute("commit")
     spool.unlink()
 
