@@ -161,9 +161,11 @@ def dbt_duckdb_figures() -> tuple[int, int, int | None] | None:
     """
     # dbt-duckdb not imported yet: no dbt ran in this process (importing it costs a second)
     connections = sys.modules.get("dbt.adapters.duckdb.connections")
-    if connections is None:
+    # the module may be half imported (dbt loading it now): its class not there yet
+    manager = getattr(connections, "DuckDBConnectionManager", None)
+    if manager is None:
         return None
-    environment = connections.DuckDBConnectionManager._ENV
+    environment = getattr(manager, "_ENV", None)
     if environment is None or not hasattr(environment, "lock"):
         return None
     # the environment closes its connection under this lock: held, the connection stays open
@@ -215,15 +217,21 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         started = time.thread_time()
         while not self.stopped.is_set():
-            self.sample()
+            self.sample_safely()
             self.stopped.wait(self.interval)
         self.cpu_seconds = time.thread_time() - started
 
     def stop(self) -> Peaks:
         self.stopped.set()
         self.join()
-        self.sample()  # the figures at the end count too
+        self.sample_safely()  # the figures at the end count too
         return self.peaks
+
+    def sample_safely(self) -> None:
+        try:
+            self.sample()
+        except Exception as error:  # a sample missed: the others count
+            log.debug("resources not sampled: %s", error)
 
 
 def temporary_folder(project: Project, target: str) -> Path | None:
