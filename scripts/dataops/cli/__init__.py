@@ -5,7 +5,8 @@ module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
 publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
 spark-cluster), ``models`` (train, models, model rollback), ``consumers``
-(dashboard, notebook) and ``sql`` (a query or a shell on a warehouse, read-only). What they
+(dashboard, notebook), ``sql`` (a query or a shell on a warehouse, read-only) and
+``operations`` (metrics). What they
 print is in ``printing`` and ``model_printing``, used by the command line alone.
 May import: every capability, the benchmarks and ``dataops.core``; not
 ``dataops.orchestration``.
@@ -25,6 +26,7 @@ from dataops.cli import (
     delivery,
     models,
     observability,
+    operations,
     pipeline,
     printing,
     scale,
@@ -36,7 +38,7 @@ from dataops.observability import alert_secrets
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers, sql)
+FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers, sql, operations)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

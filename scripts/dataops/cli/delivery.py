@@ -17,6 +17,7 @@ from dataops.delivery import conventions
 from dataops.delivery import publish as publish_module
 from dataops.delivery import sandbox as sandbox_module
 from dataops.delivery import store as store_module
+from dataops.observability import resources
 
 
 @cli.command()
@@ -78,9 +79,10 @@ def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
         summary = ingest_inbox(project, target)
         return sum(counts.landed for counts in summary.sources.values())
 
-    outcome = publish_module.publish(
-        project, ingest_into, full_refresh, full_audit=full_audit, allow_shrink=allow_shrink
-    )
+    with resources.recorded(project, publish_module.PROD, "publish"):
+        outcome = publish_module.publish(
+            project, ingest_into, full_refresh, full_audit=full_audit, allow_shrink=allow_shrink
+        )
     if outcome.adopted.files:
         click.echo(outcome.adopted.line)
     if not outcome.published:

@@ -15,6 +15,7 @@ from dataops.cli.group import cli, stderr, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.ml import registry, settings
+from dataops.observability import resources
 
 if TYPE_CHECKING:
     from dataops.ml.trainer import TrainingOutcome
@@ -67,7 +68,9 @@ def train_champion(
 )
 def train(target: str | None, vars_: str | None) -> None:
     """Train, evaluate and log a version; it becomes the champion only if it passes the gate."""
-    train_champion(Project.discover(), target, settings.parse_overrides(vars_))
+    project = Project.discover()
+    with resources.recorded(project, target, "train"):
+        train_champion(project, target, settings.parse_overrides(vars_))
 
 
 @cli.command()

@@ -30,6 +30,7 @@ from dataops.ingest import ingestion_log
 from dataops.ingest import run as ingest_module
 from dataops.ingest import verify as verify_module
 from dataops.ingest.inputs import verify_inputs
+from dataops.observability import resources
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ def feed(start: date | None, end: date | None) -> None:
 def ingest(target: str | None, settle_seconds: float | None) -> None:
     """Take the inbox's files into data/landing/, checked, deduplicated and logged."""
     refuse_prod(target, "ingest")
-    ingest_inbox(Project.discover(), target, settle_seconds)
+    project = Project.discover()
+    with resources.recorded(project, target, "ingest"):
+        ingest_inbox(project, target, settle_seconds)
 
 
 def ingest_inbox(
@@ -139,7 +142,11 @@ def build(
     project = Project.discover()
     # -s source_status:fresher+ spells the daily run (selectors.yml, "daily")
     daily = list(select) == [build_module.FRESHER] and not full_refresh
-    with hash_progress() as progress, without_nothing_to_do(daily):
+    with (
+        hash_progress() as progress,
+        without_nothing_to_do(daily),
+        resources.recorded(project, target, "build"),
+    ):
         outcome = build_module.build(
             project,
             target,

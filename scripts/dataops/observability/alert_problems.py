@@ -11,7 +11,9 @@ once. What counts, from the latest result of each node, test and source:
   a period: one problem per test, metric and period;
 - ``stale_source``: a source whose latest freshness check warned or errored;
 - ``model_bound``: a test on the monitoring of the analysis backbone (a model
-  of schema ``observability`` other than the run history) that is not passing.
+  of schema ``observability`` other than the run history) that is not passing;
+- ``budget_memory``, ``budget_over``, ``budget_trend``: a run's memory, or a
+  store's size or growth, past its budget (``dataops.observability.budgets``).
 
 Warnings of tests on what a source sends (unregistered planes, weather gaps)
 are the report's business, not an alert's: trusted already quarantined or
@@ -32,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from dataops.core.errors import DataOpsError
+from dataops.observability import budgets
 
 ANOMALY_TESTS = frozenset(
     {"volume_anomaly", "column_anomalies", "freshness_anomaly", "schema_change"}
@@ -48,6 +51,8 @@ RUN_HISTORY = frozenset(
         "schema_changes",
     }
 )
+# What the budgets of the operations raise (dataops.observability.budgets).
+BUDGET_KINDS = frozenset({"budget_memory", "budget_over", "budget_trend"})
 # Invocations that run every node of the project (dagster-dbt selects fqn:*): a node
 # absent from a later one was removed from the project.
 COMPLETE_SELECTIONS = ("", "--select fqn:*")
@@ -331,4 +336,12 @@ def history_problems(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[Pr
     problems = _tests(con, warehouse, monitoring) + _nodes(con)
     if "source_freshness" in observability:
         problems += _freshness(con)
-    return problems
+    return problems + _budgets(con)
+
+
+def _budgets(con: duckdb.DuckDBPyConnection) -> list[Problem]:
+    """The memory and disk budgets passed, or met within the trend's horizon, as problems."""
+    return [
+        Problem(item.key, item.kind, item.subject, item.title, item.severity, item.facts)
+        for item in budgets.findings(con)
+    ]

@@ -36,8 +36,11 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 # What a check of the history decides; the others (a run's failure) it leaves as they are.
-HISTORY_KINDS = frozenset(
-    {"test_failed", "node_failed", "anomaly", "stale_source", "model_bound", "publish_failed"}
+HISTORY_KINDS = (
+    frozenset(
+        {"test_failed", "node_failed", "anomaly", "stale_source", "model_bound", "publish_failed"}
+    )
+    | alert_problems.BUDGET_KINDS
 )
 RUN_FAILED = "run_failed"
 # The lines of a failed run's error kept in its message (the first says what, the next where).

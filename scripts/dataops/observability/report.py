@@ -29,6 +29,7 @@ from dataops.catalog.docs import asset, inline_script, json_script
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
 from dataops.ml import report_data
+from dataops.observability import report_operations
 from dataops.observability.report_lineage import lineage
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,15 @@ class ReportPage:
 
 
 # The pages kept in their own modules, in the order of their tabs after the built-in ones.
-PAGES: tuple[ReportPage, ...] = ()
+PAGES: tuple[ReportPage, ...] = (
+    ReportPage(
+        "operations",
+        "Operations",
+        report_operations.collect,
+        "operations.html",
+        "operations.js",
+    ),
+)
 
 
 @dataclass(frozen=True)

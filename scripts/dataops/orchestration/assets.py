@@ -27,6 +27,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dataops.core.dbt import dbt_environment
 from dataops.ingest.inputs import verify_inputs
+from dataops.observability import resources
 from dataops.orchestration import checks, steps
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import TARGET_VARIABLE, WRITER_POOL, Settings
@@ -109,11 +110,13 @@ def ingest_asset(settings: Settings, keys: Mapping[str, AssetKey]) -> Any:
     def ingest(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         refuse_prod(settings)
         with steps.retried_if_transient():
-            summary = steps.ingest_inbox(context, settings, settings.target)
+            with resources.recorded(settings.project, settings.target, "ingest") as run:
+                summary = steps.ingest_inbox(context, settings, settings.target)
             for source, key in keys.items():
                 if key not in context.selected_asset_keys:
                     continue
                 metadata = steps.ingest_metadata(summary, None if source == "ingestion" else source)
+                metadata.update(resources.metadata(run))  # what the ingest cost
                 yield MaterializeResult(asset_key=key, metadata=metadata)
         steps.send_alerts(context, settings, settings.target)
 
@@ -138,11 +141,12 @@ def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
             verify_inputs(project, target)  # the landed files it reads are intact
             # A test runs when every node it reads is in the build: a selection made in the
             # UI does not run the relationship tests of models it does not build.
-            with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
-                invocation = dbt.cli(
-                    ["build"], context=context, raise_on_error=False, target_path=target_path
-                )
-            yield from invocation.stream()
+            with resources.recorded(project, target, "build"):  # dbt's process: its children
+                with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
+                    invocation = dbt.cli(
+                        ["build"], context=context, raise_on_error=False, target_path=target_path
+                    )
+                yield from invocation.stream()
         outcome = steps.send_alerts(context, settings, target, target_path / "manifest.json")
         if not invocation.is_successful():
             error = invocation.get_error()
