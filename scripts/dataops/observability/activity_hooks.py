@@ -53,7 +53,11 @@ def _lineage(entry: Entry, target: str, target_dir: Path) -> None:
         return
     emitted = openlineage.emit_if_enabled(entry.project, target, target_dir)
     if emitted is not None:
-        entry.details["openlineage"] = {"events": emitted.events, "to": emitted.destination}
+        entry.details["openlineage"] = {
+            "events": emitted.events,
+            "to": emitted.destination,
+            "seconds": emitted.seconds,
+        }
 
 
 def sign_publish_record(places: publish_module.Places, entry: Entry) -> dict | None:
@@ -83,6 +87,7 @@ def after_publish(entry: Entry, outcome: str) -> None:
         if record is not None:
             entry.details["published_at"] = record.get("published_at")
             entry.details["files_ingested"] = record.get("files_ingested")
+            entry.details["log_rows_carried_over"] = record.get("log_rows_carried_over")
         _lineage(entry, publish_module.PROD, places.prod_artifacts)
     else:
         _lineage(entry, publish_module.CANDIDATE, places.candidate_artifacts / "target")
