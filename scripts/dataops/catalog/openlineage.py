@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,12 @@ SPARK_SESSION_NAMESPACE = "spark://localhost"
 
 @dataclass(frozen=True)
 class Emitted:
-    """What ``emit`` sent: events in all, models with events, and where they went."""
+    """What ``emit`` sent: events in all, jobs with events, where, and how long it took."""
 
     events: int
     nodes: int
     destination: str
+    seconds: float
 
 
 def enabled() -> bool:
@@ -140,6 +142,7 @@ def run_events(project: Project, target: str, target_dir: Path) -> list[Any]:
             f"no OpenLineage events for target {target}: {error}",
             f"unset {SWITCH_VARIABLE} for this target",
         ) from error
+    _add_seed_and_snapshot_inputs(parse, nodes)
     _add_column_lineage(project, target, parse, nodes)
     results = json.loads((target_dir / "run_results.json").read_text(encoding="utf-8"))
     failed = any(
@@ -159,6 +162,33 @@ def run_events(project: Project, target: str, target_dir: Path) -> list[Any]:
     return [start, *nodes, end]
 
 
+def _add_seed_and_snapshot_inputs(parse: Any, nodes: list[Any]) -> None:
+    """The seeds and snapshots a model reads, among its inputs.
+
+    openlineage-dbt's processor takes a model's inputs from its model and source
+    parents only; the marts read snapshots (the reference history) and seeds (the
+    holidays, the rule catalogue).
+    """
+    from openlineage.common.provider.dbt.processor import ModelNode
+
+    manifest = parse.manifest
+    for event in nodes:
+        node = event.job.facets.get("dbt_node")
+        unique_id = getattr(node, "unique_id", None)
+        if unique_id is None or not event.job.name.endswith((".run", ".snapshot")):
+            continue
+        known = {dataset.name for dataset in event.inputs or []}
+        for parent in manifest["parent_map"].get(unique_id, []):
+            if not parent.startswith(("seed.", "snapshot.")):
+                continue
+            dataset = parse.node_to_dataset(
+                ModelNode(type="model", metadata_node=manifest["nodes"][parent]), has_facets=True
+            )
+            if dataset.name not in known:  # a dataset, as the processor's own inputs are
+                event.inputs = [*(event.inputs or []), dataset]
+                known.add(dataset.name)
+
+
 def _add_column_lineage(project: Project, target: str, parse: Any, nodes: list[Any]) -> None:
     """The project's column lineage on each model's output (``openlineage_columns``)."""
     warehouse = project.warehouse_path(target)
@@ -175,14 +205,22 @@ def _add_column_lineage(project: Project, target: str, parse: Any, nodes: list[A
 
 def emit(project: Project, target: str, target_dir: Path) -> Emitted:
     """Send the events of the run in ``target_dir`` to the file or the URL."""
+    started = time.monotonic()
     events = run_events(project, target, target_dir)
     client, destination = _client(project, target)
     for event in events:
         client.emit(event)
     client.close(timeout=30)
     nodes = {event.job.name for event in events[1:-1]}
-    log.info("OpenLineage: %d events of %d nodes to %s", len(events), len(nodes), destination)
-    return Emitted(len(events), len(nodes), destination)
+    seconds = round(time.monotonic() - started, 2)
+    log.info(
+        "OpenLineage: %d events of %d jobs to %s in %.1f s",
+        len(events),
+        len(nodes),
+        destination,
+        seconds,
+    )
+    return Emitted(len(events), len(nodes), destination, seconds)
 
 
 def emit_if_enabled(project: Project, target: str, target_dir: Path) -> Emitted | None:
