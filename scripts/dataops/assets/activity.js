@@ -14,11 +14,13 @@
     if (weeks.length) {
       var x = weeks.map(function (w) { return w.week; });
       Plotly.newPlot(kit.$("chart-activity"), [
-        { type: "bar", name: "publishes", x: x, y: weeks.map(function (w) { return w.publishes - w.refused; }),
+        { type: "bar", name: "went through", x: x, y: weeks.map(function (w) { return w.publishes - w.refused; }),
           marker: { color: kit.COLORS.pass } },
         { type: "bar", name: "refused", x: x, y: weeks.map(function (w) { return w.refused; }),
           marker: { color: kit.COLORS.fail } }
-      ], kit.layout({ barmode: "stack", height: 260, yaxis: { title: { text: "publishes" } } }), kit.CONFIG);
+      ], kit.layout({ barmode: "stack", height: 270,
+        xaxis: { type: "category", title: { text: "week (Monday)" } },
+        yaxis: { title: { text: "publishes of prod" } } }), kit.CONFIG);
     } else {
       kit.make("p", { "class": "empty" }, kit.$("chart-activity"), "no publish of prod recorded yet");
     }
