@@ -6,12 +6,15 @@
 - build: the OpenLineage events of the build (when enabled);
 - alert: the problems the check opened and resolved, each resolved one with the
   time it opened (the alert state, ``alerts.state_path``): the figures of the
-  Activity page measure alert-to-resolution from them.
+  Activity page measure alert-to-resolution from them;
+- train and model rollback: the champion version before and after (a train that
+  went through promoted the one after).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +25,8 @@ from dataops.core.files import write_atomic
 from dataops.core.project import Project
 from dataops.delivery import publish as publish_module
 from dataops.observability.activity import OK, Entry
+
+log = logging.getLogger(__name__)
 
 SIGNATURE = ("actor", "host", "commit", "dirty")
 MODEL_REGISTRY = "model registry"
@@ -128,3 +133,23 @@ def after_alert(entry: Entry, _outcome: str) -> None:
         for key in sorted(set(before) - set(after))
     ]
     entry.details["open"] = len(after)
+
+
+def _champion(project: Project) -> str | None:
+    """The champion's version in the model registry (None: no registry, no champion)."""
+    from dataops.ml import registry, settings
+
+    try:
+        found = registry.champion(project.warehouse_dir, settings.load(project.root).model_name)
+    except Exception as error:  # MLflow's errors too: recording never fails a command
+        log.warning("activity: the champion not read (%s)", error)
+        return None
+    return None if found is None else str(found.version)
+
+
+def before_model(entry: Entry) -> None:
+    entry.details["champion_before"] = _champion(entry.project)
+
+
+def after_model(entry: Entry, _outcome: str) -> None:
+    entry.details["champion"] = _champion(entry.project)
