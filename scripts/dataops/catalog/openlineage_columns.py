@@ -73,12 +73,14 @@ def facets(manifest: dict, warehouse: Path, namespace: str) -> dict[str, Any]:
     traced = lineage.compute(manifest, warehouse_catalog(warehouse, manifest))
     by_node: dict[str, dict[str, Any]] = {}
     for (unique_id, column), parents in sorted(traced.upstream.items()):
+        # the node's inputs only: a snapshot's SQL reads its own table too
+        reads = set(manifest["parent_map"].get(unique_id, ()))
         inputs = [
             facet.InputField(
                 namespace=namespace, name=_dataset_name(manifest, parent), field=parent_column
             )
             for parent, parent_column in sorted(parents)
-            if parent in manifest["nodes"] or parent in manifest["sources"]
+            if parent in reads
         ]
         if inputs:
             by_node.setdefault(unique_id, {})[column] = facet.Fields(inputFields=inputs)
