@@ -1,6 +1,7 @@
 """OpenLineage events of a dataops build: a week of 2013 built on ci with the events switched on.
 
-``dataops build --target ci`` with ``DATAOPS_OPENLINEAGE=1`` writes the run's events to
+``dataops build --target ci`` (in a copy of the project, whose dbt ``target/`` no other
+test writes) with ``DATAOPS_OPENLINEAGE=1`` writes the run's events to
 ``<warehouse>/openlineage/ci.jsonl``; each is read back into openlineage-python's event
 classes. The same run's events are then sent to ``OPENLINEAGE_URL`` (a local HTTP
 server), and the Spark session target's datasets are named without a server.
@@ -9,6 +10,7 @@ server), and the Spark session target's datasets are named without a server.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -30,6 +32,9 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[2]
 WEEK_START, WEEK_END = date(2013, 1, 1), date(2013, 1, 7)
 RELATIONS = ("model", "seed", "snapshot")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "data", "warehouse", "build", "target", "logs", "__pycache__", "*.egg-info"
+)
 # openlineage-dbt's events of a node's own run (its tests' events name the node too)
 RUN_JOBS = (".build.run", ".build.snapshot")
 
@@ -37,15 +42,16 @@ RUN_JOBS = (".build.run", ".build.snapshot")
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory, feeds: dict[str, Feed]) -> dict:
     base = tmp_path_factory.mktemp("openlineage")
+    shutil.copytree(ROOT, base / "project", ignore=COPY_IGNORE)
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(ROOT))
+    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(base / "project"))
     monkeypatch.setenv("DATAOPS_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("DATAOPS_WAREHOUSE_DIR", str(base / "warehouse"))
     monkeypatch.delenv("DBT_TARGET", raising=False)
     monkeypatch.delenv(openlineage.URL_VARIABLE, raising=False)
     monkeypatch.setenv(openlineage.SWITCH_VARIABLE, "1")
     try:
-        project = Project.discover(ROOT)
+        project = Project.discover(base / "project")
         feed(feeds, project.inbox_dir, WEEK_START, WEEK_END)
         ingest(project, "ci")
         code = main(["build", "--target", "ci"])
