@@ -45,6 +45,8 @@ LOG_FILE = "activity.jsonl"
 UNKNOWN = "unknown"
 OK, REFUSED, FAILED, INTERRUPTED, RUNNING = "ok", "refused", "failed", "interrupted", "running"
 GIT_TIMEOUT_SECONDS = 10
+# What a hook may raise without failing the command it records.
+HOOK_ERRORS = (OSError, DataOpsError, ValueError, KeyError, TypeError, AttributeError)
 
 
 def log_path(warehouse_dir: Path) -> Path:
@@ -217,7 +219,7 @@ def recorded(
             if before is not None:
                 try:
                     before(entry)
-                except (OSError, DataOpsError, ValueError, KeyError) as error:
+                except HOOK_ERRORS as error:
                     log.warning("activity details of %s not recorded: %s", command, error)
             _safe_append(project.warehouse_dir, entry.start_line())
             try:
@@ -243,7 +245,7 @@ def _finish(entry: Entry, after: After | None, outcome: str, reason: str | None)
     if after is not None:
         try:
             after(entry, outcome)
-        except (OSError, DataOpsError, ValueError, KeyError) as error:
+        except HOOK_ERRORS as error:
             log.warning("activity details of %s not recorded: %s", entry.command, error)
     _safe_append(entry.project.warehouse_dir, entry.end_line(outcome, reason))
 

@@ -24,6 +24,7 @@ from dataops.catalog import openlineage
 from dataops.core.files import write_atomic
 from dataops.core.project import Project
 from dataops.delivery import publish as publish_module
+from dataops.observability import alerts
 from dataops.observability.activity import OK, Entry
 
 log = logging.getLogger(__name__)
@@ -114,10 +115,11 @@ def after_build(entry: Entry, _outcome: str) -> None:
 
 
 def _alert_state(project: Project, target: str | None) -> dict:
-    path = project.warehouse_dir / "alerts" / f"{target}.json"
-    if not path.is_file():
+    """The problems open in a target's alert state (``alerts.load_state``)."""
+    if target is None:
         return {}
-    return dict(json.loads(path.read_text(encoding="utf-8")).get("open", {}))
+    state = alerts.load_state(alerts.state_path(project, target))
+    return {key: value for key, value in state["open"].items() if isinstance(value, dict)}
 
 
 def before_alert(entry: Entry) -> None:
