@@ -10,6 +10,8 @@ from dataops.cli import printing
 from dataops.cli.group import cli, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
+from dataops.observability import activity_hooks as hooks
+from dataops.observability.activity import recorded
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 
@@ -24,6 +26,7 @@ from dataops.observability.alert_messages import URLS_VARIABLE
     type=click.Path(dir_okay=False, path_type=Path),
     help="The observability report the messages name (default: target/report_<target>.html).",
 )
+@recorded("alert", before=hooks.before_alert, after=hooks.after_alert)
 def alert(target: str | None, dry_run: bool, report_path: Path | None) -> None:
     """Send what is new in a target's observability history to DATAOPS_ALERT_URLS (or the log).
 

@@ -17,7 +17,9 @@ from dataops.delivery import conventions
 from dataops.delivery import publish as publish_module
 from dataops.delivery import sandbox as sandbox_module
 from dataops.delivery import store as store_module
+from dataops.observability import activity_hooks as hooks
 from dataops.observability import resources
+from dataops.observability.activity import recorded
 
 
 @cli.command()
@@ -69,6 +71,7 @@ def check(manifest: Path | None) -> None:
     is_flag=True,
     help="Publish even if a public mart loses rows or days beyond the bounds (recorded).",
 )
+@recorded("publish", target=hooks.prod, after=hooks.after_publish)
 def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
     """Ingest into a candidate of prod, build what the new files reach and test it, audit the
     change against prod, swap it into prod if it passed."""
@@ -115,6 +118,7 @@ def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
 
 
 @cli.command()
+@recorded("rollback", target=hooks.prod, after=hooks.after_rollback)
 def rollback() -> None:
     """Swap prod and the previous prod (run it again to roll forward)."""
     project = Project.discover()
@@ -140,6 +144,7 @@ def sandbox() -> None:
     is_flag=True,
     help="Copy prod's file instead of views over prod attached read-only.",
 )
+@recorded("sandbox create", target=hooks.sandbox)
 def sandbox_create(name: str, copy: bool) -> None:
     """Create the sandbox NAME from prod, in seconds."""
     project = Project.discover()
@@ -166,6 +171,7 @@ def sandbox_list() -> None:
 
 @sandbox.command("drop")
 @click.argument("name")
+@recorded("sandbox drop", target=hooks.sandbox)
 def sandbox_drop(name: str) -> None:
     """Delete the sandbox NAME (prod is never touched)."""
     path = sandbox_module.drop(Project.discover(), name)

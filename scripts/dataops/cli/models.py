@@ -15,7 +15,9 @@ from dataops.cli.group import cli, stderr, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.ml import registry, settings
+from dataops.observability import activity_hooks as hooks
 from dataops.observability import resources
+from dataops.observability.activity import recorded
 
 if TYPE_CHECKING:
     from dataops.ml.trainer import TrainingOutcome
@@ -66,6 +68,7 @@ def train_champion(
     help="Override ml_* vars of dbt_project.yml for this run, as YAML:"
     " '{ml_gate_min_roc_auc: 0.7}'.",
 )
+@recorded("train", before=hooks.before_model, after=hooks.after_model)
 def train(target: str | None, vars_: str | None) -> None:
     """Train, evaluate and log a version; it becomes the champion only if it passes the gate."""
     project = Project.discover()
@@ -92,6 +95,12 @@ def model_group() -> None:
 
 
 @model_group.command(name="rollback")
+@recorded(
+    "model rollback",
+    target=hooks.model_registry,
+    before=hooks.before_model,
+    after=hooks.after_model,
+)
 def model_rollback() -> None:
     """The previous champion back (run it again to roll forward)."""
     project = Project.discover()

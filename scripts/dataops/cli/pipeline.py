@@ -31,6 +31,8 @@ from dataops.ingest import run as ingest_module
 from dataops.ingest import verify as verify_module
 from dataops.ingest.inputs import verify_inputs
 from dataops.observability import resources
+from dataops.observability.activity import recorded
+from dataops.observability.activity_hooks import after_build
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,7 @@ def verify(target: str | None) -> None:
     "--ingestion-log-of",
     help="Spark targets: build from the files another target ingested (its log).",
 )
+@recorded("build", after=after_build)
 def build(
     target: str | None, select: tuple[str, ...], full_refresh: bool, ingestion_log_of: str | None
 ) -> None:

@@ -17,7 +17,6 @@ import json
 import logging
 import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +28,8 @@ from dataops.catalog.docs import asset, inline_script, json_script
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
 from dataops.ml import report_data
-from dataops.observability import report_operations
 from dataops.observability.report_lineage import lineage
+from dataops.observability.report_pages import PAGES
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +39,6 @@ SCHEMA = "observability"
 # earlier runs (those that wrote rows, when it did), and at least this many seconds more.
 REGRESSION_RATIO = 1.5
 REGRESSION_MIN_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class ReportPage:
-    """A page of the report kept in its own files, beside the built-in pages.
-
-    ``collect(con, warehouse)`` reads what the page shows (the warehouse open
-    read-only) and lands in the payload under ``name``; ``html`` is an asset
-    holding the page's ``<section id="page-NAME" class="page" hidden>``;
-    ``script`` an asset that registers the page's drawing function as
-    ``window.REPORT_PAGES.NAME = function (kit) {...}`` (``kit`` carries the
-    report's helpers: ``$``, ``make``, ``table``, ``layout``, ``fmt``, ...).
-    """
-
-    name: str
-    title: str
-    collect: Callable[[duckdb.DuckDBPyConnection, Path], object]
-    html: str
-    script: str
-
-
-# The pages kept in their own modules, in the order of their tabs after the built-in ones.
-PAGES: tuple[ReportPage, ...] = (
-    ReportPage(
-        "operations",
-        "Operations",
-        report_operations.collect,
-        "operations.html",
-        "operations.js",
-    ),
-)
 
 
 @dataclass(frozen=True)
