@@ -219,6 +219,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("report", "The observability report, one HTML file."),
             ("docs", "The docs site with column lineage, one HTML file."),
             ("alert", "Send what is new in the observability history."),
+            ("metrics", "A target's figures for Prometheus (file or 127.0.0.1)."),
             ("dashboard", "Serve the on-time dashboard on 127.0.0.1."),
             ("notebook", "Open a notebook on a sandbox (marimo)."),
         ),

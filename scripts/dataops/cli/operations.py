@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dataops.cli import printing
-from dataops.cli.group import cli
+from dataops.cli.group import cli, target_help
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.observability import metrics as metrics_module
@@ -17,7 +17,7 @@ DEFAULT_PORT = 9464
 
 
 @cli.command()
-@click.option("--target", help="dbt target whose warehouse is read (default: profiles.yml, dev).")
+@click.option("--target", help=target_help("dbt target whose warehouse is read"))
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
