@@ -4,8 +4,8 @@ The group and what every command shares are in ``group``; the commands, one
 module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
 publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
-spark-cluster), ``models`` (train, models, model rollback) and ``consumers``
-(dashboard, notebook). What they
+spark-cluster), ``models`` (train, models, model rollback), ``consumers``
+(dashboard, notebook) and ``profile`` (profile). What they
 print is in ``printing`` and ``model_printing``, used by the command line alone.
 May import: every capability, the benchmarks and ``dataops.core``; not
 ``dataops.orchestration``.
@@ -27,6 +27,7 @@ from dataops.cli import (
     observability,
     pipeline,
     printing,
+    profile,
     scale,
 )
 from dataops.cli.group import _options, cli
@@ -35,7 +36,7 @@ from dataops.observability import alert_secrets
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers)
+FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers, profile)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

@@ -29,6 +29,7 @@ from dataops.catalog.docs import asset, inline_script, json_script
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
 from dataops.ml import report_data
+from dataops.observability import report_profiles
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ class ReportPage:
 
 
 # The pages kept in their own modules, in the order of their tabs after the built-in ones.
-PAGES: tuple[ReportPage, ...] = ()
+PAGES: tuple[ReportPage, ...] = (
+    ReportPage("profiles", "Profiles", report_profiles.collect, "profiles.html", "profiles.js"),
+)
 
 
 @dataclass(frozen=True)
