@@ -113,7 +113,7 @@ def cleaning(con: duckdb.DuckDBPyConnection) -> list[dict]:
         rules: dict[str, int] = {}
         if quarantine and "rule_id" in columns[quarantine]:
             rules = dict(
-                con.sql(
+                con.execute(
                     f"select rule_id, count(*) from {relations[('quarantine', quarantine)]}"
                     " group by rule_id order by 2 desc, 1"
                 ).fetchall()

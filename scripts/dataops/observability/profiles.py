@@ -96,7 +96,7 @@ def profile(
 
 
 def _latest_outcome(con: duckdb.DuckDBPyConnection, target: str, full: bool) -> ProfileOutcome:
-    row = con.sql(
+    row = con.execute(
         f"""
         select invocation_id, count(unique_id), coalesce(sum(parts_profiled), 0),
             sum(profile_seconds)
