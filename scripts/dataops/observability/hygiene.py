@@ -88,6 +88,12 @@ def cleaning(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "min": low,
             "max": high,
         }
+    present = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'quarantine'"
+        ).fetchall()
+    }
     compared = []
     for zone, name in sorted(relations):
         if zone != "staging":
@@ -111,7 +117,8 @@ def cleaning(con: duckdb.DuckDBPyConnection) -> list[dict]:
                 }
             )
         rules: dict[str, int] = {}
-        if quarantine and "rule_id" in columns[quarantine]:
+        # a history copied without its relations (dataops bench-report) has profiles only
+        if quarantine and "rule_id" in columns[quarantine] and quarantine in present:
             rules = dict(
                 con.execute(
                     f"select rule_id, count(*) from {relations[('quarantine', quarantine)]}"
