@@ -5,8 +5,8 @@ module per family: ``pipeline`` (feed, ingest, verify, build, demo),
 ``observability`` (docs, report and their benchmarks), ``delivery`` (check,
 publish, rollback, sandbox, ci, store), ``scale`` (generate, bench,
 spark-cluster), ``models`` (train, models, model rollback), ``consumers``
-(dashboard, notebook), ``sql`` (a query or a shell on a warehouse, read-only) and
-``operations`` (metrics). What they
+(dashboard, notebook), ``sql`` (a query or a shell on a warehouse, read-only),
+``operations`` (metrics) and ``profile`` (column profiles). What they
 print is in ``printing`` and ``model_printing``, used by the command line alone.
 May import: every capability, the benchmarks and ``dataops.core``; not
 ``dataops.orchestration``.
@@ -29,6 +29,7 @@ from dataops.cli import (
     operations,
     pipeline,
     printing,
+    profile,
     scale,
     sql,
 )
@@ -38,7 +39,18 @@ from dataops.observability import alert_secrets
 from dataops.observability.alert_messages import URLS_VARIABLE
 
 # the families register their commands on the group when imported
-FAMILIES = (pipeline, observability, delivery, scale, models, alerts, consumers, sql, operations)
+FAMILIES = (
+    pipeline,
+    observability,
+    delivery,
+    scale,
+    models,
+    alerts,
+    consumers,
+    sql,
+    operations,
+    profile,
+)
 __all__ = ["FAMILIES", "cli", "main"]
 
 

@@ -220,6 +220,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("docs", "The docs site with column lineage, one HTML file."),
             ("alert", "Send what is new in the observability history."),
             ("metrics", "A target's figures for Prometheus (file or 127.0.0.1)."),
+            ("profile", "Column profiles of every zone, and hygiene findings."),
             ("dashboard", "Serve the on-time dashboard on 127.0.0.1."),
             ("notebook", "Open a notebook on a sandbox (marimo)."),
         ),

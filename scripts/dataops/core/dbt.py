@@ -275,8 +275,8 @@ def run_dbt(
         )
     outcome.elapsed = float(getattr(result.result, "elapsed_time", 0.0) or 0.0)
     for node_result in getattr(result.result, "results", None) or []:
-        node = node_result.node
-        if node.resource_type == "operation":
+        node = getattr(node_result, "node", None)  # run-operation's results carry none
+        if node is None or node.resource_type == "operation":
             continue  # the project's hooks run with every invocation: not nodes of the graph
         status = str(node_result.status).lower()
         if node.resource_type in ("test", "unit_test"):

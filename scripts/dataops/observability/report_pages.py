@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.observability import report_activity, report_operations
+from dataops.observability import report_activity, report_operations, report_profiles
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ReportPage:
 
 # The pages kept in their own modules, in the order of their tabs after the built-in ones.
 PAGES: tuple[ReportPage, ...] = (
+    ReportPage("profiles", "Profiles", report_profiles.collect, "profiles.html", "profiles.js"),
     ReportPage(
         "operations",
         "Operations",
