@@ -157,6 +157,10 @@ def step_publish(tour: Tour, command: str) -> None:
     )
     done = tour.run(sent)
     if tour.ran(command, done):
+        # the files dev landed are taken into prod, said once; no advice meant for an ingest
+        said = done.stdout + done.stderr
+        tour.check(command, "already landed by target dev" in said, "no word of dev's files", said)
+        tour.check(command, "nothing new" not in said, "an ingest's advice in a publish", said)
         warehouse = Path(tour.env["DATAOPS_WAREHOUSE_DIR"])
         prod = warehouse / "prod.duckdb"
         if tour.check(command, prod.is_file(), "no prod after the publish", done.stdout):

@@ -79,7 +79,7 @@ def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
     places = publish_module.Places.of(project)
 
     def ingest_into(target: str) -> int:
-        summary = ingest_inbox(project, target)
+        summary = ingest_inbox(project, target, publishing=True)
         return sum(counts.landed for counts in summary.sources.values())
 
     with resources.recorded(project, publish_module.PROD, "publish"):

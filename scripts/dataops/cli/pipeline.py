@@ -92,7 +92,10 @@ def ingest(target: str | None, settle_seconds: float | None) -> None:
 
 
 def ingest_inbox(
-    project: Project, target: str | None, settle_seconds: float | None = None
+    project: Project,
+    target: str | None,
+    settle_seconds: float | None = None,
+    publishing: bool = False,
 ) -> ingest_module.IngestSummary:
     progress = count_progress()
     task = None
@@ -113,7 +116,7 @@ def ingest_inbox(
     finally:
         if task is not None:  # a bar never started would still end with an empty line
             progress.stop()
-    printing.ingest_summary(project, summary)
+    printing.ingest_summary(project, summary, publishing)
     return summary
 
 

@@ -79,8 +79,12 @@ def _nothing_new(summary: IngestSummary) -> str | None:
     )
 
 
-def ingest_summary(project: Project, summary: IngestSummary) -> None:
-    """The counts per source (stdout), then every file that did not land and why (stderr)."""
+def ingest_summary(project: Project, summary: IngestSummary, publishing: bool = False) -> None:
+    """The counts per source (stdout), then every file that did not land and why (stderr).
+
+    ``publishing``: the ingest of a publish's candidate, which takes the files other targets
+    landed already into prod itself (and says so), so their duplicates need no advice.
+    """
     for folder in summary.created:
         note(f"created {folder}: the inbox had no folder for its source yet")
     if summary.created:
@@ -108,7 +112,7 @@ def ingest_summary(project: Project, summary: IngestSummary) -> None:
             f"  what to do: fix the file and drop it into {project.inbox_dir / outcome.source}"
             " again, then run dataops ingest"
         )
-    if nothing_new := _nothing_new(summary):
+    if not publishing and (nothing_new := _nothing_new(summary)):
         note(nothing_new)
     for left in summary.waiting:
         note(f"waiting: {left.entry.shown}: {left.reason}")
