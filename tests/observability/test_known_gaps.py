@@ -4,9 +4,11 @@ Three real days are built (the seed loaded into ``seeds.known_data_gaps`` by the
 build). Into a copy of that warehouse, the latest result of the weather volume test
 is written as the anomaly test writes it when it flags a period (status ``warn``,
 its ``anomaly_details`` the JSON the recorder stores), for a day the seed lists: the
-alert pipeline does not raise it and the report's payload marks it known, with the
-seed's reason. The same flag with the seed's row deleted, or without the seed table,
-is raised and counted.
+alert pipeline does not raise it, the report's payload marks it known with the seed's
+reason, and the report opened in chromium counts one volume alert and one anomaly
+less than with the seed's row deleted, and shows "known: <reason>". The same flag with
+the seed's row deleted, or without the seed table, or on a day the seed does not list,
+is raised.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataops.core.project import Project
 from dataops.ingest.run import ingest
 from dataops.observability import alert_problems, known_gaps, report
 from tests.conftest import ROOT
+from tests.observability.test_browser import Watched
 
 MODEL, TEST, METRIC = "ldg_weather__observations", "volume_anomaly", "row_count"
 
@@ -69,6 +72,7 @@ def flag(built: Path, folder: Path, day: date) -> tuple[Path, str]:
     The details are made by the recorder's own expression (macros/observability/
     observability_stored_rows.sql): a JSON list of metric, period, band, actual, flag.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     warehouse = folder / built.name  # the same name: its views read the catalog "ci"
     shutil.copy2(built, warehouse)
     con = duckdb.connect(str(warehouse))
@@ -129,6 +133,46 @@ def test_a_known_gap_is_recorded_but_not_alerted_nor_counted(built: Path, tmp_pa
         "periods": {f"{METRIC} {day.isoformat()}": why},
         "open": 0,
     }
+
+
+def dashboard(browser: Watched, built: Path, warehouse: Path) -> tuple[int, int]:
+    """The report of ``warehouse`` (a copy of ``built``) opened: its two cards of anomalies."""
+    output = warehouse.parent / "report.html"
+    report.generate(warehouse, built.parents[1] / "dbt" / "target" / "manifest.json", output)
+    page = browser.page
+    page.goto(output.as_uri())
+    page.wait_for_selector("[data-counter='anomalies flagged'] .value")
+    cards = ("volume alerts", "anomalies flagged")
+    volume, anomalies = (
+        int(page.inner_text(f"[data-counter='{card}'] .value").replace(",", "")) for card in cards
+    )
+    return volume, anomalies
+
+
+def test_the_report_does_not_count_a_known_gap_and_shows_its_reason(
+    built: Path, tmp_path: Path, browser: Watched
+) -> None:
+    day, why = seed_gap(built)
+    known, unique_id = flag(built, tmp_path / "known", day)
+    counted = known.parent.parent / "counted"
+    shutil.copytree(known.parent, counted)
+    con = duckdb.connect(str(counted / known.name))
+    try:
+        con.execute(f"delete from seeds.{known_gaps.TABLE}")
+    finally:
+        con.close()
+
+    without_seed = dashboard(browser, built, counted / known.name)
+    with_seed = dashboard(browser, built, known)
+    assert with_seed == (without_seed[0] - 1, without_seed[1] - 1)
+    page = browser.page
+    page.click("#tabs button[data-page=tests]")
+    page.fill("#test-search", unique_id.split(".")[2])
+    page.locator("#tests-table tbody tr").first.click()
+    page.wait_for_selector("#test-detail li")
+    assert f"{METRIC} of {day.isoformat()}" in page.inner_text("#test-detail")
+    assert f"known: {why}" in page.inner_text("#test-detail")
+    assert browser.errors == []
 
 
 @pytest.mark.parametrize("removal", ["delete from", "drop table"])
