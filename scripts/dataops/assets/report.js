@@ -58,6 +58,9 @@
   }
   function values(o) { return Object.keys(o).map(function (k) { var v = o[k]; v.id = k; return v; }); }
   function isAnomaly(t) { return t.anomaly !== null && t.anomaly !== undefined || /anomal/.test(t.short_name || ""); }
+  // known gaps of the real data (seeds/known_data_gaps.csv): recorded, shown with their reason, not counted
+  function knownGaps(t) { return (R.known_gaps || {})[t.id] || { periods: {}, open: -1 }; }
+  function onlyKnownGaps(t) { return knownGaps(t).open === 0; }
   function count(list, key) {
     var out = {};
     list.forEach(function (x) { out[x[key]] = (out[x[key]] || 0) + 1; });
@@ -71,8 +74,8 @@
     var freshness = count(sources, "status");
     var last = R.invocations.length - 1;
     var lastChanges = R.schema_changes.filter(function (c) { return c.run === last; }).length;
-    var volumeTests = tests.filter(function (t) { return /volume/.test(t.short_name || "") && t.status !== "pass"; });
-    var anomalyTests = tests.filter(function (t) { return isAnomaly(t) && t.status !== "pass"; });
+    var volumeTests = tests.filter(function (t) { return /volume/.test(t.short_name || "") && t.status !== "pass" && !onlyKnownGaps(t); });
+    var anomalyTests = tests.filter(function (t) { return isAnomaly(t) && t.status !== "pass" && !onlyKnownGaps(t); });
     var volumeAlerts = volumeTests.length, anomalies = anomalyTests.length;
     // red for a failed or errored test only: an anomaly test of severity warn is a warning
     function health(list) {
@@ -187,8 +190,17 @@
       layout({ xaxis: runAxis(), yaxis: { title: { text: "failing rows" }, rangemode: "tozero" } }), CONFIG);
     if (Array.isArray(t.anomaly) && t.anomaly.length) {
       make("h4", {}, box, "Expected band and actual values");
-      var metrics = {};
+      var metrics = {}, known = knownGaps(t).periods;
       t.anomaly.forEach(function (a) { (metrics[a.metric] = metrics[a.metric] || []).push(a); });
+      var flagged = t.anomaly.filter(function (a) { return a.is_anomalous; });
+      if (flagged.length) {
+        var list = make("ul", {}, box);
+        flagged.forEach(function (a) {
+          var why = known[a.metric + " " + a.period];
+          make("li", {}, list, a.metric + " of " + a.period + ": " + a.actual + " (expected " + a.expected_lower +
+            " to " + a.expected_upper + ")" + (why ? ", known: " + why : ", flagged"));
+        });
+      }
       Object.keys(metrics).forEach(function (metric) {
         var points = metrics[metric].sort(function (a, b) { return a.period < b.period ? -1 : 1; });
         var x = points.map(function (a) { return a.period; });
@@ -198,7 +210,9 @@
           { x: x, y: points.map(function (a) { return a.expected_lower; }), mode: "lines", fill: "tonexty",
             fillcolor: "rgba(46,139,87,0.18)", line: { width: 0 }, name: "expected band" },
           { x: x, y: points.map(function (a) { return a.actual; }), mode: "lines+markers", name: metric,
-            marker: { size: 8, color: points.map(function (a) { return a.is_anomalous ? COLORS.fail : "#1f3b4d"; }) },
+            text: points.map(function (a) { var why = known[a.metric + " " + a.period]; return why ? "known: " + why : ""; }),
+            marker: { size: 8, color: points.map(function (a) {
+              return !a.is_anomalous ? "#1f3b4d" : known[a.metric + " " + a.period] ? COLORS.skipped : COLORS.fail; }) },
             line: { color: "#1f3b4d" } }
         ], layout({ yaxis: { title: { text: metric } } }), CONFIG);
       });

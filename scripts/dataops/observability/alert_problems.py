@@ -8,7 +8,8 @@ once. What counts, from the latest result of each node, test and source:
   not run (status ``error``);
 - ``node_failed``: a model, snapshot or seed whose build failed;
 - ``anomaly``: an anomaly test (volume, column, freshness, schema) that flagged
-  a period: one problem per test, metric and period;
+  a period: one problem per test, metric and period, unless the period is a known
+  gap of the real data (``dataops.observability.known_gaps``);
 - ``stale_source``: a source whose latest freshness check warned or errored;
 - ``model_bound``: a test on the monitoring of the analysis backbone (a model
   of schema ``observability`` other than the run history) that is not passing;
@@ -34,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from dataops.core.errors import DataOpsError
-from dataops.observability import budgets
+from dataops.observability import budgets, known_gaps
 
 ANOMALY_TESTS = frozenset(
     {"volume_anomaly", "column_anomalies", "freshness_anomaly", "schema_change"}
@@ -208,6 +209,7 @@ def _test_facts(con: duckdb.DuckDBPyConnection, row: dict, warehouse: Path) -> t
 
 def _tests(con: duckdb.DuckDBPyConnection, warehouse: Path, monitoring: set[str]) -> list[Problem]:
     problems = []
+    gaps = known_gaps.load(con)
     for row in records(con, _latest("test_results", f"status in {FAILING}")):
         tested = _name(row["model_unique_id"])
         facts = _test_facts(con, row, warehouse)
@@ -219,7 +221,7 @@ def _tests(con: duckdb.DuckDBPyConnection, warehouse: Path, monitoring: set[str]
                 Problem(f"test:{row['unique_id']}", "test_failed", subject, title, "error", facts)
             )
         elif row["test_short_name"] in ANOMALY_TESTS:
-            problems.extend(_anomalies(row, facts))
+            problems.extend(_anomalies(row, facts, gaps))
         elif tested in monitoring:
             severity = "error" if row["status"] == "fail" else "warn"
             title = f"model monitoring: {row['test_name']} on {tested}{count}"
@@ -234,8 +236,11 @@ def _tests(con: duckdb.DuckDBPyConnection, warehouse: Path, monitoring: set[str]
     return problems
 
 
-def _anomalies(row: dict, facts: tuple) -> list[Problem]:
-    """One problem per flagged period of an anomaly test (a schema change: per set of changes)."""
+def _anomalies(row: dict, facts: tuple, gaps: dict[known_gaps.GapKey, str]) -> list[Problem]:
+    """One problem per flagged period of an anomaly test (a schema change: per set of changes).
+
+    A period listed in ``gaps`` (the known gaps of the real data) is not a problem.
+    """
     severity = "error" if row["status"] == "fail" else "warn"
     subject = f"{row['test_short_name']} on {_name(row['model_unique_id'])}"
     details = json.loads(row["anomaly_details"]) if row["anomaly_details"] else []
@@ -250,6 +255,8 @@ def _anomalies(row: dict, facts: tuple) -> list[Problem]:
         ]
     problems = []
     for item in flagged:
+        if known_gaps.reason(gaps, row, item):
+            continue
         metric, period = item.get("metric"), item.get("period")
         lower, upper = _number(item.get("expected_lower")), _number(item.get("expected_upper"))
         band = f"expected {lower} to {upper}"

@@ -28,6 +28,7 @@ from dataops.catalog.docs import asset, inline_script, json_script
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
 from dataops.ml import report_data
+from dataops.observability import known_gaps
 from dataops.observability.report_lineage import lineage
 from dataops.observability.report_pages import PAGES
 
@@ -291,6 +292,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         changes = _schema_changes(con, index) if "schema_changes" in present else []
         models = report_data.collect(con, warehouse)
         extra = {page.name: page.collect(con, warehouse) for page in PAGES}
+        extra["known_gaps"] = known_gaps.collect(con)
     finally:
         con.close()
     return {
