@@ -77,12 +77,12 @@ ci-build: install
 	# docs with column lineage; fails when a model, column, source or macro lacks a description
 	$(CI_ENV) $(BIN)/dataops docs --target ci
 	# dbt-coverage on the docs' manifest and catalog: every column of the warehouse described,
-	# and the share of its columns with a test at least the floor (138 of 794 columns, 17.4%:
+	# and the share of its columns with a test at least the floor (155 of 884 columns, 17.5%:
 	# raise the floor as tests are added)
 	$(BIN)/dbt-coverage compute doc --run-artifacts-dir target \
 		--cov-report $(CI_DIR)/coverage-doc.json --cov-fail-under 1.0
 	$(BIN)/dbt-coverage compute test --run-artifacts-dir target \
-		--cov-report $(CI_DIR)/coverage-test.json --cov-fail-under 0.173
+		--cov-report $(CI_DIR)/coverage-test.json --cov-fail-under 0.175
 
 test: lint pytest ci-build
 

@@ -87,11 +87,11 @@ def test_a_column_of_a_term_opens_its_lineage(browser: Watched, built_days: dict
     _open_glossary(browser, built_days)
     page = browser.page
     page.click(f"#gl-term-on_time_arrival .gl-column[data-key='{MART}|on_time_arrival_rate']")
-    page.wait_for_selector("#column-lineage:not([hidden])")
+    page.wait_for_selector("#CL-panel:not([hidden])")
     assert page.locator("#glossary").is_hidden()
-    assert page.input_value("#cl-model") == MART
-    assert page.inner_text("#cl-title") == "mart_performance__airlines.on_time_arrival_rate"
-    assert page.inner_text("#cl-columns .cl-active") == "on_time_arrival_rate"
+    assert page.input_value("#CL-model") == MART
+    assert page.inner_text("#CL-title") == "mart_performance__airlines.on_time_arrival_rate"
+    assert page.inner_text("#CL-columns .cl-active") == "on_time_arrival_rate"
     assert browser.errors == []
 
 

@@ -71,7 +71,7 @@ def test_the_docs_overview_leaves_the_column_lineage_panel_closed(
     """The overview's headings take ids from their titles: none may be the panel's."""
     page = browser.page
     page.goto(f"{built_days['docs'].path.as_uri()}#!/overview")
-    page.wait_for_selector("#column-lineage-open")
+    page.wait_for_selector("#CL-open")
     page.wait_for_timeout(screenshots.SETTLE_MS)
-    assert page.locator("[id='column-lineage']").count() == 1
-    assert not page.locator("[id='column-lineage']").is_visible()
+    assert page.locator("[id='CL-panel']").count() == 1
+    assert not page.locator("[id='CL-panel']").is_visible()

@@ -21,14 +21,14 @@
   }
 
   function openLineage(model, column) {
-    var open = document.getElementById("column-lineage-open");
-    var select = document.getElementById("cl-model");
+    var open = document.getElementById("CL-open");
+    var select = document.getElementById("CL-model");
     if (!open || !select) return;
     document.getElementById("glossary").hidden = true;
     open.click();
     select.value = model;
     select.dispatchEvent(new Event("change"));
-    var button = document.querySelector('#cl-columns .cl-column[data-column="' + column + '"]');
+    var button = document.querySelector('#CL-columns .cl-column[data-column="' + column + '"]');
     if (button) button.click();
   }
 

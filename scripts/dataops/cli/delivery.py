@@ -82,10 +82,12 @@ def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
         summary = ingest_inbox(project, target, publishing=True)
         return sum(counts.landed for counts in summary.sources.values())
 
-    with resources.recorded(project, publish_module.PROD, "publish"):
+    with resources.recorded(project, publish_module.PROD, "publish") as run:
         outcome = publish_module.publish(
             project, ingest_into, full_refresh, full_audit=full_audit, allow_shrink=allow_shrink
         )
+        if not outcome.published:
+            run.status = "blocked"  # prod stays as it was: the record waits beside it
     if outcome.adopted.files:
         click.echo(outcome.adopted.line)
     if not outcome.published:

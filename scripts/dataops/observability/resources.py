@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
 from dataops.observability import budgets, storage
 
@@ -262,8 +263,10 @@ def recorded(
 ) -> Iterator[RunResources]:
     """Record what the block costs as one row of ``observability.run_resources`` of ``target``.
 
-    The block's exception passes through; the run is then recorded with status ``error``.
-    A failure to record is logged, never raised: the command's own outcome stands.
+    The block's exception passes through, recorded as ``refused`` (a DataOpsError) or
+    ``error``; a run not gone through (those, or a block's ``blocked``) waits in the spool
+    beside the warehouse, written with the next run's, so the file stays as it was. A
+    failure to record is logged, never raised: the command's own outcome stands.
     """
     name = project.output(target)[0]
     run = RunResources(command=command, target=name)
@@ -278,7 +281,11 @@ def recorded(
     sampler.start()
     try:
         yield run
-        run.status = "success"
+        if run.status == "running":  # the block may say it did not go through ("blocked")
+            run.status = "success"
+    except DataOpsError:
+        run.status = "refused"
+        raise
     except BaseException:
         run.status = "error"
         raise
@@ -291,7 +298,7 @@ def recorded(
         run.sampling_cpu_seconds = sampler.cpu_seconds
         writing = time.perf_counter()
         try:
-            finish(project, run)
+            finish(project, run, into_warehouse=run.status == "success")
         except Exception as error:  # recording never fails the command
             log.warning("the resources of this %s were not recorded: %s", command, error)
         run.writing_seconds = time.perf_counter() - writing
@@ -313,8 +320,11 @@ def _take(run: RunResources, peaks: Peaks) -> None:
     run.samples = peaks.samples
 
 
-def finish(project: Project, run: RunResources) -> None:
-    """Measure the stores, apply the budgets of the day, write the record (or spool it)."""
+def finish(project: Project, run: RunResources, into_warehouse: bool = True) -> None:
+    """Measure the stores, apply the budgets of the day, write the record (or spool it).
+
+    Without ``into_warehouse`` the record only waits in the spool, written with the next one.
+    """
     budget = budgets.Budgets.of(project)
     run.memory_alert_share = budget.memory_alert_share
     run.warehouse_budget_bytes = budget.warehouse_bytes
@@ -328,6 +338,8 @@ def finish(project: Project, run: RunResources) -> None:
     spool = warehouse.with_name(f"{warehouse.stem}.resources.jsonl")
     with spool.open("a", encoding="utf-8") as file:
         file.write(json.dumps(asdict(run)) + "\n")
+    if not into_warehouse:
+        return
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.IOException as error:
