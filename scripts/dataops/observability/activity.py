@@ -182,11 +182,15 @@ def identity(project: Project) -> dict[str, Any]:
     return {"actor": actor(), "host": socket.gethostname(), **code_version(project.root)}
 
 
-def _safe_append(warehouse_dir: Path, line: Mapping[str, Any]) -> None:
+def _safe_append(warehouse_dir: Path, line: Mapping[str, Any], loud: bool = False) -> None:
+    """Append, or say why not: once a command, at its end, and only when it went through
+    (a command's own error is the one message it ends with)."""
     try:
         append(warehouse_dir, line)
     except OSError as error:
-        log.warning("activity not recorded in %s: %s", log_path(warehouse_dir), error)
+        (log.warning if loud else log.debug)(
+            "activity not recorded in %s: %s", log_path(warehouse_dir), error
+        )
 
 
 Hook = Callable[[Entry], None]
@@ -247,7 +251,7 @@ def _finish(entry: Entry, after: After | None, outcome: str, reason: str | None)
             after(entry, outcome)
         except HOOK_ERRORS as error:
             log.warning("activity details of %s not recorded: %s", entry.command, error)
-    _safe_append(entry.project.warehouse_dir, entry.end_line(outcome, reason))
+    _safe_append(entry.project.warehouse_dir, entry.end_line(outcome, reason), outcome == OK)
 
 
 def _entry(

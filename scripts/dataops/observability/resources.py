@@ -9,15 +9,13 @@ ingests or trains. While it runs, a thread samples every ``interval`` seconds (1
   the bytes it keeps in temporary files, read through the connection dbt-duckdb
   holds open in this process (none while no dbt node runs, nor for steps that
   open DuckDB themselves: ingest's log, training's reads);
-- the size of the target's temporary folder (``temp_directory`` of its
-  profile: what DuckDB spilled there).
+- the size of the target's ``temp_directory`` (what DuckDB spilled there).
 
 When the command ends, dbt has closed the warehouse (one writer per file): the
 record (``observability.run_resources``) and the size of each zone
 (``observability.zone_sizes``, see ``dataops.observability.storage``) are
-written then, from this process. A warehouse another process holds keeps the
-record in a spool file beside it (``<target>.resources.jsonl``), written with
-the next one.
+written then. A warehouse another process holds, or a run not gone through,
+keeps it in a spool file beside it (``<target>.resources.jsonl``) till the next.
 """
 
 from __future__ import annotations
@@ -299,8 +297,10 @@ def recorded(
         writing = time.perf_counter()
         try:
             finish(project, run, into_warehouse=run.status == "success")
-        except Exception as error:  # recording never fails the command
-            log.warning("the resources of this %s were not recorded: %s", command, error)
+        except Exception as error:  # never fails the command, nor adds to its error
+            (log.warning if run.status == "success" else log.debug)(
+                "the resources of this %s were not recorded: %s", command, error
+            )
         run.writing_seconds = time.perf_counter() - writing
         log.debug(
             "recording this %s cost %.3f s of CPU sampling and %.3f s writing (%.1f s wall)",
@@ -333,7 +333,7 @@ def finish(project: Project, run: RunResources, into_warehouse: bool = True) -> 
     _name, output = project.output(run.target)
     warehouse = project.warehouse_path(run.target)
     if output["type"] != "duckdb" or not warehouse.exists():
-        log.info("no DuckDB warehouse for target %s: its resources are not recorded", run.target)
+        log.debug("no DuckDB warehouse for target %s: its resources are not recorded", run.target)
         return
     spool = warehouse.with_name(f"{warehouse.stem}.resources.jsonl")
     with spool.open("a", encoding="utf-8") as file:
