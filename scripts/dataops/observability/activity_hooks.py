@@ -20,11 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dataops.catalog import openlineage
 from dataops.core.files import write_atomic
 from dataops.core.project import Project
 from dataops.delivery import publish as publish_module
-from dataops.observability import alerts
 from dataops.observability.activity import OK, Entry
 
 log = logging.getLogger(__name__)
@@ -57,6 +55,9 @@ def _fresh(target_dir: Path, entry: Entry) -> bool:
 def _lineage(entry: Entry, target: str, target_dir: Path) -> None:
     if not _fresh(target_dir, entry):
         return
+    # imported here: every command's start-up stays free of sqlglot (the column lineage)
+    from dataops.catalog import openlineage
+
     emitted = openlineage.emit_if_enabled(entry.project, target, target_dir)
     if emitted is not None:
         entry.details["openlineage"] = {
@@ -116,6 +117,8 @@ def after_build(entry: Entry, _outcome: str) -> None:
 
 def _alert_state(project: Project, target: str | None) -> dict:
     """The problems open in a target's alert state (``alerts.load_state``)."""
+    from dataops.observability import alerts  # imported here: it loads the report (pandas)
+
     if target is None:
         return {}
     state = alerts.load_state(alerts.state_path(project, target))
