@@ -58,6 +58,7 @@ BUILT_DAYS_FILES = frozenset(
         "catalog/test_docs_overview.py",
         "ml/test_ml_leakage.py",
         "observability/test_browser.py",
+        "observability/test_known_gaps.py",
         "observability/test_report.py",
         "observability/test_report_freshness.py",
         "project/test_semantic_layer.py",

@@ -14,7 +14,6 @@ is raised.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,33 +22,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dataops.core.build import build
-from dataops.core.project import Project
-from dataops.ingest.run import ingest
 from dataops.observability import alert_problems, known_gaps, report
-from tests.conftest import ROOT
 from tests.observability.test_browser import Watched
 
 MODEL, TEST, METRIC = "ldg_weather__observations", "volume_anomaly", "row_count"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, fed_inbox: Path) -> Iterator[Path]:
-    """FED_START..FED_END ingested and built on the ci target: its warehouse."""
-    base = tmp_path_factory.mktemp("known_gaps")
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("DATAOPS_PROJECT_DIR", str(ROOT))
-    monkeypatch.setenv("DATAOPS_DATA_DIR", str(base / "data"))
-    monkeypatch.setenv("DATAOPS_WAREHOUSE_DIR", str(base / "warehouse"))
-    monkeypatch.delenv("DBT_TARGET", raising=False)
-    try:
-        project = Project.discover(ROOT)
-        shutil.copytree(fed_inbox, project.inbox_dir)
-        ingest(project, "ci")
-        build(project, "ci", artifacts_dir=base / "dbt")
-        yield project.warehouse_path("ci")
-    finally:
-        monkeypatch.undo()
+def built(built_days: dict) -> Path:
+    """The session's build of FED_START..FED_END on the ci target (conftest): its warehouse."""
+    return built_days["warehouse"]
 
 
 def seed_gap(warehouse: Path) -> tuple[date, str]:
