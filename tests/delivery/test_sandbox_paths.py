@@ -35,7 +35,8 @@ from dataops.core.build import build
 from dataops.core.errors import DataOpsError
 from dataops.core.project import CI_SANDBOX, Project, check_sandbox_name
 from dataops.delivery.ci import run_ci
-from dataops.delivery.publish import Places, _carry_over_log
+from dataops.delivery.publish import Places
+from dataops.delivery.publish_inputs import carry_over_log
 from dataops.delivery.sandbox import build_in, create
 from dataops.ingest.run import LOG_TABLE, ingest, open_log
 from tests.conftest import FED_END, FED_START
@@ -203,7 +204,7 @@ def test_unpublished_log_rows_carried_over_from_such_a_folder(
         pass
     logged = _rows(old, f"select count(*) from {LOG_TABLE}")
     assert logged > 0
-    assert _carry_over_log(old, new) == logged
+    assert carry_over_log(old, new) == logged
     assert _rows(new, f"select count(*) from {LOG_TABLE}") == logged
 
 

@@ -10,6 +10,8 @@ written to a file and served on 127.0.0.1.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import resource
 import shutil
 import socket
@@ -155,9 +157,10 @@ def test_a_build_records_what_the_os_and_duckdb_report(recorded_build: dict) -> 
     )
     assert recorded_build["rss_inside"] <= built["peak_rss_bytes"] <= high_water
     assert built["samples"] >= 2
-    # what the recording itself cost, measured beside it
-    assert 0 < run.sampling_cpu_seconds < built["cpu_seconds"]
-    assert 0 < run.writing_seconds < built["wall_seconds"]
+    # what the recording itself cost, measured beside it and kept in the record
+    assert built["sampling_cpu_seconds"] == run.sampling_cpu_seconds
+    assert 0 < built["sampling_cpu_seconds"] < built["cpu_seconds"]
+    assert 0 < built["writing_seconds"] <= run.writing_seconds < built["wall_seconds"]
     # DuckDB: its memory limit as DuckDB reads the profile's setting, its memory under it
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
@@ -433,3 +436,58 @@ def test_a_record_waits_while_another_process_holds_the_warehouse(
     written = {row["run_id"]: row["warehouse_bytes"] for row in rows}
     assert waiting.run_id in written and later.run_id in written
     assert written[later.run_id] == later.warehouse_bytes > 0
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_prod_is_written_by_its_publish_only(recorded_build: dict, tmp_path: Path) -> None:
+    """A run on prod spools its record; a publish writes it, and its own, into the candidate."""
+    project: Project = recorded_build["project"]
+    prod = project.warehouse_path("prod")
+    prod.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(recorded_build["warehouse"], prod)
+    before = sha256(prod)
+    spool = prod.with_name("prod.resources.jsonl")
+
+    with resources.recorded(project, "prod", "train") as trained:
+        pass
+    assert trained.status == "success"
+    assert sha256(prod) == before  # not opened for writing: a reader of prod meets no lock
+    assert trained.run_id in spool.read_text(encoding="utf-8")
+
+    # a publish whose swap fails after its record went into the candidate: spooled as error
+    candidate = tmp_path / "candidate.duckdb"
+    shutil.copyfile(prod, candidate)
+    with pytest.raises(OSError), resources.recorded(project, "prod", "publish") as failed:
+        resources.record_into(project, failed, candidate)
+        raise OSError("the swap failed")
+    assert failed.status == "error"
+    spooled = [json.loads(line) for line in spool.read_text(encoding="utf-8").splitlines()]
+    assert [(r["run_id"], r["status"]) for r in spooled] == [
+        (trained.run_id, "success"),
+        (failed.run_id, "error"),
+    ]
+
+    # the next publish: its record and the spooled ones go into its candidate, prod untouched
+    candidate.unlink()
+    shutil.copyfile(prod, candidate)
+    with resources.recorded(project, "prod", "publish") as published:
+        time.sleep(0.2)
+        resources.record_into(project, published, candidate)
+        assert spool.exists()  # kept till the publish went through
+    assert published.status == "success" and published.recorded_into == str(candidate)
+    assert sha256(prod) == before
+    assert not spool.exists()
+    rows = records(
+        candidate,
+        "select run_id, command, status, wall_seconds, warehouse_bytes"
+        " from observability.run_resources where target = 'prod'",
+    )
+    by_id = {row["run_id"]: row for row in rows}
+    assert set(by_id) == {trained.run_id, failed.run_id, published.run_id}
+    assert by_id[published.run_id]["status"] == "success"
+    assert by_id[published.run_id]["wall_seconds"] >= 0.2
+    assert by_id[published.run_id]["warehouse_bytes"] > 0
+    assert by_id[failed.run_id]["status"] == "error"

@@ -328,6 +328,9 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "resent_day_publish_over_first": round(
                     result.publish_share("publish_resent_day"), 4
                 ),
+                "recording_over_publish": {
+                    name: round(step.recording_share, 5) for name, step in result.publishes.items()
+                },
                 "slowest_models": result.slowest_models,
                 "new_day_slowest_models": result.new_day_slowest_models,
             }

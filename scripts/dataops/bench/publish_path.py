@@ -14,7 +14,10 @@ Each is a child process: its wall time, the peak RSS of its process tree, the
 peak extra disk of the warehouse folder beside prod (the candidate, the kept
 previous prod, the artifacts; sampled), and the phases the publish record
 (``publish.json``) keeps. A day's publish is reported as a share of the first
-publish: the cost of a day against the cost of the history.
+publish: the cost of a day against the cost of the history. What recording the
+publish's resources cost (its sampler's CPU and measuring the stores for the
+record, as ``observability.run_resources`` in prod keeps them) is reported as a
+share of the publish's wall time.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from dataops.core.errors import DataOpsError
 
@@ -45,6 +50,13 @@ class PublishStep:
     prod_bytes_after: int
     phases: dict[str, float] = field(default_factory=dict)
     nodes: int = 0
+    # what recording the publish's resources cost: its sampler's CPU and writing the record
+    recording_seconds: float = 0.0
+
+    @property
+    def recording_share(self) -> float:
+        """The recording's cost as a share of the publish's wall time."""
+        return self.recording_seconds / self.seconds if self.seconds else 0.0
 
     @property
     def extra_disk_share(self) -> float:
@@ -130,6 +142,23 @@ def _nodes(warehouse_dir: Path) -> int:
     return sum(r["unique_id"].split(".")[0] in ("model", "snapshot", "seed") for r in results)
 
 
+def _recording_seconds(warehouse_dir: Path) -> float:
+    """Sampler CPU plus writing seconds of the last publish prod records (0: not recorded)."""
+    prod = warehouse_dir / "prod.duckdb"
+    with duckdb.connect(str(prod), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'observability'"
+            " and table_name = 'run_resources' and column_name = 'writing_seconds'"
+        ).fetchall()[0][0]
+        if not found:
+            return 0.0
+        rows = con.execute(
+            "select sampling_cpu_seconds + writing_seconds from observability.run_resources"
+            " where command = 'publish' and status = 'success' order by ended_at desc limit 1"
+        ).fetchall()
+    return float(rows[0][0] or 0.0) if rows else 0.0
+
+
 def prepare(folder: Path, generated_inbox: Path, held: Path) -> None:
     """The publish path's own inbox and held-back day, hard links of the generated files."""
     link_tree(generated_inbox, folder / "data" / "inbox")
@@ -168,6 +197,7 @@ def publish_path(
             prod.stat().st_size,
             {key: float(value) for key, value in (record.get("phases") or {}).items()},
             _nodes(warehouse_dir),
+            _recording_seconds(warehouse_dir),
         )
 
     publish("publish_first")

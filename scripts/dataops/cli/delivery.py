@@ -84,7 +84,13 @@ def publish(full_refresh: bool, full_audit: bool, allow_shrink: bool) -> None:
 
     with resources.recorded(project, publish_module.PROD, "publish") as run:
         outcome = publish_module.publish(
-            project, ingest_into, full_refresh, full_audit=full_audit, allow_shrink=allow_shrink
+            project,
+            ingest_into,
+            full_refresh,
+            full_audit=full_audit,
+            allow_shrink=allow_shrink,
+            # the publish's record goes into the candidate: prod is not written after the swap
+            before_swap=lambda candidate: resources.record_into(project, run, candidate),
         )
         if not outcome.published:
             run.status = "blocked"  # prod stays as it was: the record waits beside it

@@ -263,6 +263,10 @@ def bench_table(results: list[bench_module.ScaleResult]) -> None:
             "  peak extra disk / prod",
             lambda r, name=name: f"{100 * r.publishes[name].extra_disk_share:.0f}%",
         )
+        row(
+            "  recording resources / wall",
+            lambda r, name=name: f"{100 * r.publishes[name].recording_share:.2f}%",
+        )
     row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
     row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
     row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")

@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from dataops.core.dbt import DbtOutcome, resource_failure
 from dataops.core.errors import DataOpsError
 from dataops.core.files import CHUNK, WRITE_ERRORS, exclusive_lock, fsync_path, not_writable
@@ -55,7 +53,6 @@ from dataops.delivery import publish_audit, publish_inputs, publish_record
 from dataops.delivery.publish_build import SOURCES, build_candidate, keep_parse_state
 from dataops.delivery.publish_build import restore_parse_state as _restore_parse_state
 from dataops.ingest.inputs import verify_inputs
-from dataops.ingest.run import LOG_TABLE, open_log
 
 log = logging.getLogger(__name__)
 
@@ -146,37 +143,6 @@ def publish_lock(places: Places) -> Iterator[None]:
         yield
 
 
-def _carry_over_log(old_candidate: Path, candidate: Path) -> int:
-    """Copy the log rows of a candidate that was never published into the new one."""
-    with open_log(candidate) as con:
-        try:
-            con.execute("attach ? as unpublished (read_only)", [str(old_candidate)])
-        except duckdb.Error as error:
-            log.warning(
-                "the candidate left by an interrupted publish (%s) cannot be read (%s);"
-                " files it ingested are in the landing folder: drop them into the inbox again",
-                old_candidate,
-                error,
-            )
-            return 0
-        try:
-            exists = con.execute(
-                "select count(*) from duckdb_tables() where database_name = 'unpublished'"
-                " and schema_name = 'landing' and table_name = 'ingested_files'"
-            ).fetchall()[0][0]
-            if not exists:
-                return 0
-            missing = f"""
-                from unpublished.{LOG_TABLE} as old
-                where old.file_id not in (select file_id from {LOG_TABLE})
-            """
-            count = con.execute(f"select count(*) {missing}").fetchall()[0][0]
-            con.execute(f"insert into {LOG_TABLE} select old.* {missing}")
-            return int(count)
-        finally:
-            con.execute("detach unpublished")
-
-
 def prepare_candidate(places: Places) -> int:
     """A fresh candidate: prod's file (or nothing yet), plus any unpublished log rows."""
     folder = places.candidate.parent
@@ -194,7 +160,7 @@ def prepare_candidate(places: Places) -> int:
     carried = 0
     old = leftover / places.candidate.name
     if old.exists():
-        carried = _carry_over_log(old, places.candidate)
+        carried = publish_inputs.carry_over_log(old, places.candidate)
         if carried:
             log.info("candidate: %d ingestion log rows of an unpublished run carried over", carried)
     if leftover.exists():
@@ -274,6 +240,7 @@ def publish(
     *,
     full_audit: bool = False,
     allow_shrink: bool = False,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> PublishOutcome:
     """Write-audit-publish; ``ingest_into(target)`` ingests the inbox, returns files landed.
 
@@ -282,11 +249,15 @@ def publish(
     incremental model of the candidate from the landed files (every one of them
     verified first), as a change of a model's columns needs. ``allow_shrink``
     lets a public mart lose rows or days beyond the bounds (recorded).
+    ``before_swap(candidate)`` runs once the audit passed, the last write into the
+    candidate (the run's resources record): prod's file is never written after the swap.
     Raises DataOpsError when the publish is refused; prod is then untouched.
     """
     places = Places.of(project)
     try:
-        return _publish(project, places, ingest_into, full_refresh, full_audit, allow_shrink)
+        return _publish(
+            project, places, ingest_into, full_refresh, full_audit, allow_shrink, before_swap
+        )
     except OSError as error:
         if error.errno not in WRITE_ERRORS:
             raise
@@ -306,6 +277,7 @@ def _publish(
     full_refresh: bool,
     full_audit: bool,
     allow_shrink: bool,
+    before_swap: Callable[[Path], None] | None,
 ) -> PublishOutcome:
     again = "run dataops publish again (prod is unchanged)"
     phases: dict[str, float] = {}
@@ -386,6 +358,8 @@ def _publish(
         if shrunk:
             log.warning("publish allowed to shrink: %s", "; ".join(c.line for c in shrunk))
         record = publish_record.record_of(outcome, ingested, carried, changes=listed, **facts)
+        if before_swap is not None:
+            before_swap(places.candidate)
         swap_into_prod(places, record)
         lap("swap")
         record["phases"] = {name: round(seconds, 3) for name, seconds in phases.items()}

@@ -9,6 +9,8 @@ those files (landed by another target, absent from the candidate's log, their la
 present) into the candidate's log, so that the landing models load them; the build re-hashes
 each one first (``verify_inputs``).
 
+``carry_over_log`` takes the log rows of a candidate left by a publish that did not go
+through into the next one (their files left the inbox when that candidate ingested them).
 ``nothing_to_publish`` refuses a first publish that has no landed file at all, and
 ``advice`` is the command that works from the state of the folders, which every message
 that sends a user to ``dataops publish`` gives.
@@ -156,3 +158,34 @@ def nothing_to_publish(project: Project, prod: Path) -> DataOpsError:
         f"drop the sources' files into {project.inbox_dir}/<source>/ (or run dataops feed),"
         " then run dataops publish",
     )
+
+
+def carry_over_log(old_candidate: Path, candidate: Path) -> int:
+    """Copy the log rows of a candidate that was never published into the new one."""
+    with open_log(candidate) as con:
+        try:
+            con.execute("attach ? as unpublished (read_only)", [str(old_candidate)])
+        except duckdb.Error as error:
+            log.warning(
+                "the candidate left by an interrupted publish (%s) cannot be read (%s);"
+                " files it ingested are in the landing folder: drop them into the inbox again",
+                old_candidate,
+                error,
+            )
+            return 0
+        try:
+            exists = con.execute(
+                "select count(*) from duckdb_tables() where database_name = 'unpublished'"
+                " and schema_name = 'landing' and table_name = 'ingested_files'"
+            ).fetchall()[0][0]
+            if not exists:
+                return 0
+            missing = f"""
+                from unpublished.{LOG_TABLE} as old
+                where old.file_id not in (select file_id from {LOG_TABLE})
+            """
+            count = con.execute(f"select count(*) {missing}").fetchall()[0][0]
+            con.execute(f"insert into {LOG_TABLE} select old.* {missing}")
+            return int(count)
+        finally:
+            con.execute("detach unpublished")

@@ -23,31 +23,32 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import psutil
 
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
+from dataops.delivery.publish import PROD
 from dataops.observability import budgets, storage
+from dataops.observability.sampling import (
+    INTERVAL_SECONDS,
+    Peaks,
+    Sampler,
+    folder_usage,
+    tree_cpu_seconds,
+)
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "observability"
 RUNS_TABLE = f"{SCHEMA}.run_resources"
-# a sample costs a few ms of CPU (psutil walks /proc for the children): 1 s keeps it small
-INTERVAL_SECONDS = 1.0
-# the children are listed again every this many samples (dbt's, Spark's live for long)
-CHILDREN_EVERY = 5
 # observability.run_resources, in order: (name, type)
 RUN_COLUMNS = (
     ("run_id", "varchar"),
@@ -70,25 +71,10 @@ RUN_COLUMNS = (
     ("landing_budget_bytes", "bigint"),
     ("started_at", "timestamp"),
     ("ended_at", "timestamp"),
+    # what recording this run cost: the sampler's CPU, measuring the stores for the record
+    ("sampling_cpu_seconds", "double"),
+    ("writing_seconds", "double"),
 )
-
-
-@dataclass
-class Peaks:
-    """The highest figures the sampler saw."""
-
-    rss_bytes: int = 0
-    duckdb_memory_bytes: int | None = None
-    duckdb_temporary_bytes: int | None = None
-    duckdb_memory_limit_bytes: int | None = None
-    spill_bytes: int = 0
-    samples: int = 0
-
-    def duckdb(self, memory: int, temporary: int, limit: int | None) -> None:
-        self.duckdb_memory_bytes = max(self.duckdb_memory_bytes or 0, memory)
-        self.duckdb_temporary_bytes = max(self.duckdb_temporary_bytes or 0, temporary)
-        if limit:
-            self.duckdb_memory_limit_bytes = limit
 
 
 @dataclass
@@ -119,118 +105,8 @@ class RunResources:
     # what the recording itself cost: the sampling thread's CPU, and writing the record
     sampling_cpu_seconds: float = 0.0
     writing_seconds: float = 0.0
-
-
-def tree_rss(process: psutil.Process, children: list[psutil.Process] | None = None) -> int:
-    """Resident bytes of ``process`` and its children (default: those it has now; gone: skipped)."""
-    total = 0
-    members = process.children(recursive=True) if children is None else children
-    for member in [process, *members]:
-        with suppress(psutil.Error):
-            total += member.memory_info().rss
-    return total
-
-
-def tree_cpu_seconds(process: psutil.Process) -> float:
-    """CPU seconds (user + system) of ``process``, its children ended and its children alive."""
-    times = process.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in process.children(recursive=True):
-        with suppress(psutil.Error):
-            child_times = child.cpu_times()
-            total += child_times.user + child_times.system
-    return total
-
-
-def folder_usage(folder: Path) -> tuple[int, int]:
-    """Bytes and number of the files under ``folder`` (0, 0 when it does not exist)."""
-    size = count = 0
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            with suppress(OSError):
-                size += os.stat(os.path.join(root, name), follow_symlinks=False).st_size
-                count += 1
-    return size, count
-
-
-def dbt_duckdb_figures() -> tuple[int, int, int | None] | None:
-    """DuckDB's memory, temporary bytes and memory limit, read through dbt's open connection.
-
-    None when dbt-duckdb holds no connection now (no node running, or no dbt in this run).
-    """
-    # dbt-duckdb not imported yet: no dbt ran in this process (importing it costs a second)
-    connections = sys.modules.get("dbt.adapters.duckdb.connections")
-    # the module may be half imported (dbt loading it now): its class not there yet
-    manager = getattr(connections, "DuckDBConnectionManager", None)
-    if manager is None:
-        return None
-    environment = getattr(manager, "_ENV", None)
-    if environment is None or not hasattr(environment, "lock"):
-        return None
-    # the environment closes its connection under this lock: held, the connection stays open
-    with environment.lock:
-        connection = getattr(environment, "conn", None)
-        if connection is None:
-            return None
-        cursor = connection.cursor()
-        try:
-            memory, temporary = cursor.execute(
-                "select sum(memory_usage_bytes), sum(temporary_storage_bytes) from duckdb_memory()"
-            ).fetchall()[0]
-            limit = cursor.execute("select current_setting('memory_limit')").fetchall()[0][0]
-        finally:
-            cursor.close()
-    return int(memory or 0), int(temporary or 0), storage.parse_bytes(str(limit))
-
-
-class Sampler(threading.Thread):
-    """Samples the process tree, DuckDB and the temporary folder until stopped."""
-
-    def __init__(self, temporary_folder: Path | None, interval: float = INTERVAL_SECONDS):
-        super().__init__(name="dataops-resources", daemon=True)
-        self.process = psutil.Process()
-        self.temporary_folder = temporary_folder
-        self.interval = interval
-        self.peaks = Peaks()
-        self.stopped = threading.Event()
-        self.cpu_seconds = 0.0
-        self.children: list[psutil.Process] = []
-
-    def sample(self) -> None:
-        peaks = self.peaks
-        if peaks.samples % CHILDREN_EVERY == 0:  # finding the children walks all of /proc
-            with suppress(psutil.Error):
-                self.children = self.process.children(recursive=True)
-        peaks.rss_bytes = max(peaks.rss_bytes, tree_rss(self.process, self.children))
-        try:
-            figures = dbt_duckdb_figures()
-        except duckdb.Error as error:  # the connection closing as we read: next sample
-            log.debug("duckdb_memory() not read: %s", error)
-            figures = None
-        if figures is not None:
-            peaks.duckdb(*figures)
-        if self.temporary_folder is not None:
-            peaks.spill_bytes = max(peaks.spill_bytes, folder_usage(self.temporary_folder)[0])
-        peaks.samples += 1
-
-    def run(self) -> None:
-        started = time.thread_time()
-        while not self.stopped.is_set():
-            self.sample_safely()
-            self.stopped.wait(self.interval)
-        self.cpu_seconds = time.thread_time() - started
-
-    def stop(self) -> Peaks:
-        self.stopped.set()
-        self.join()
-        self.sample_safely()  # the figures at the end count too
-        return self.peaks
-
-    def sample_safely(self) -> None:
-        try:
-            self.sample()
-        except Exception as error:  # a sample missed: the others count
-            log.debug("resources not sampled: %s", error)
+    # the file this run's record went into before the run ended (a publish's candidate)
+    recorded_into: str = ""
 
 
 def temporary_folder(project: Project, target: str) -> Path | None:
@@ -255,6 +131,28 @@ def enabled() -> bool:
     return os.environ.get("DATAOPS_RECORD_RESOURCES", "1") not in ("0", "false", "no")
 
 
+@dataclass
+class _Live:
+    """A recording under way: its sampler, and where its time and CPU started."""
+
+    sampler: Sampler
+    cpu_before: float
+    started: float
+
+    def measure(self, run: RunResources, stop: bool) -> None:
+        """The run's figures up to now (``stop``: the sampler's last sample, then its end)."""
+        peaks = self.sampler.stop() if stop else self.sampler.peaks
+        run.wall_seconds = time.perf_counter() - self.started
+        run.cpu_seconds = tree_cpu_seconds(self.sampler.process) - self.cpu_before
+        run.ended_at = _now()
+        _take(run, peaks)
+        run.sampling_cpu_seconds = self.sampler.cpu_seconds
+
+
+# the recordings under way in this process, by run id (for ``record_into``)
+_LIVE: dict[str, _Live] = {}
+
+
 @contextmanager
 def recorded(
     project: Project, target: str | None, command: str, interval: float = INTERVAL_SECONDS
@@ -263,8 +161,10 @@ def recorded(
 
     The block's exception passes through, recorded as ``refused`` (a DataOpsError) or
     ``error``; a run not gone through (those, or a block's ``blocked``) waits in the spool
-    beside the warehouse, written with the next run's, so the file stays as it was. A
-    failure to record is logged, never raised: the command's own outcome stands.
+    beside the warehouse, written with the next run's, so the file stays as it was. Prod's
+    file is written by a publish only: a publish records itself into its candidate just
+    before the swap (``record_into``); any other run on prod waits in the spool for the next
+    publish. A failure to record is logged, never raised: the command's own outcome stands.
     """
     name = project.output(target)[0]
     run = RunResources(command=command, target=name)
@@ -272,10 +172,9 @@ def recorded(
         yield run
         return
     sampler = Sampler(temporary_folder(project, name), interval)
-    process = sampler.process
-    cpu_before = tree_cpu_seconds(process)
-    started = time.perf_counter()
+    live = _Live(sampler, tree_cpu_seconds(sampler.process), time.perf_counter())
     run.started_at = _now()
+    _LIVE[run.run_id] = live
     sampler.start()
     try:
         yield run
@@ -288,20 +187,26 @@ def recorded(
         run.status = "error"
         raise
     finally:
-        peaks = sampler.stop()
-        run.wall_seconds = time.perf_counter() - started
-        run.cpu_seconds = tree_cpu_seconds(process) - cpu_before
-        run.ended_at = _now()
-        _take(run, peaks)
-        run.sampling_cpu_seconds = sampler.cpu_seconds
+        del _LIVE[run.run_id]
+        in_prod = bool(run.recorded_into) and run.status == "success"
+        if not in_prod:
+            live.measure(run, stop=True)
         writing = time.perf_counter()
         try:
-            finish(project, run, into_warehouse=run.status == "success")
+            if in_prod:
+                # in prod since the swap, with the spooled records it carried
+                _spool_of(project, run).unlink(missing_ok=True)
+            else:
+                into = run.status == "success" and name != PROD
+                finish(project, run, into_warehouse=into)
         except Exception as error:  # never fails the command, nor adds to its error
             (log.warning if run.status == "success" else log.debug)(
                 "the resources of this %s were not recorded: %s", command, error
             )
-        run.writing_seconds = time.perf_counter() - writing
+        if sampler.is_alive():  # stopped after the publish's record, not measured again
+            sampler.stop()
+        if not in_prod:  # else written by record_into, before the swap
+            run.writing_seconds = time.perf_counter() - writing
         log.debug(
             "recording this %s cost %.3f s of CPU sampling and %.3f s writing (%.1f s wall)",
             command,
@@ -309,6 +214,29 @@ def recorded(
             run.writing_seconds,
             run.wall_seconds,
         )
+
+
+def record_into(project: Project, run: RunResources, warehouse: Path) -> None:
+    """Write ``run``, measured up to now, and the spooled records into ``warehouse``.
+
+    A publish calls it on its candidate just before the swap, so prod carries the
+    record of the publish that made it and prod's file is never opened for writing
+    after it (a reader of prod never meets a lock). The spool beside prod is kept until
+    the swap went through; a publish that fails after this spools its record as usual.
+    """
+    live = _LIVE.get(run.run_id)
+    if live is None:  # recording off
+        return
+    live.measure(run, stop=False)
+    run.status = "success"
+    try:
+        finish(project, run, into=warehouse, keep_spool=True)
+    except Exception as error:  # never fails the publish
+        log.warning("the resources of this %s were not recorded: %s", run.command, error)
+        run.status = "running"
+        return
+    run.recorded_into = str(warehouse)
+    run.status = "running"
 
 
 def _take(run: RunResources, peaks: Peaks) -> None:
@@ -320,10 +248,23 @@ def _take(run: RunResources, peaks: Peaks) -> None:
     run.samples = peaks.samples
 
 
-def finish(project: Project, run: RunResources, into_warehouse: bool = True) -> None:
+def _spool_of(project: Project, run: RunResources) -> Path:
+    warehouse = project.warehouse_path(run.target)
+    return warehouse.with_name(f"{warehouse.stem}.resources.jsonl")
+
+
+def finish(
+    project: Project,
+    run: RunResources,
+    into_warehouse: bool = True,
+    into: Path | None = None,
+    keep_spool: bool = False,
+) -> None:
     """Measure the stores, apply the budgets of the day, write the record (or spool it).
 
     Without ``into_warehouse`` the record only waits in the spool, written with the next one.
+    ``into``: the file to write into instead of the target's warehouse (a publish's
+    candidate); ``keep_spool``: the spool stays till the caller knows that file is kept.
     """
     budget = budgets.Budgets.of(project)
     run.memory_alert_share = budget.memory_alert_share
@@ -331,13 +272,14 @@ def finish(project: Project, run: RunResources, into_warehouse: bool = True) -> 
     run.landing_budget_bytes = budget.landing_bytes
     run.landing_bytes, run.landing_files = folder_usage(project.landing_dir)
     _name, output = project.output(run.target)
-    warehouse = project.warehouse_path(run.target)
+    warehouse = into or project.warehouse_path(run.target)
     if output["type"] != "duckdb" or not warehouse.exists():
         log.debug("no DuckDB warehouse for target %s: its resources are not recorded", run.target)
         return
-    spool = warehouse.with_name(f"{warehouse.stem}.resources.jsonl")
-    with spool.open("a", encoding="utf-8") as file:
-        file.write(json.dumps(asdict(run)) + "\n")
+    spool = _spool_of(project, run)
+    if not keep_spool:  # kept there till written: a kill while writing loses nothing
+        with spool.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(asdict(run)) + "\n")
     if not into_warehouse:
         return
     try:
@@ -350,6 +292,8 @@ def finish(project: Project, run: RunResources, into_warehouse: bool = True) -> 
         _write_spooled(con, warehouse, spool, run)
     finally:
         con.close()
+    if not keep_spool:
+        spool.unlink()
 
 
 def _value(record: dict, name: str, kind: str) -> object:
@@ -361,28 +305,29 @@ def _value(record: dict, name: str, kind: str) -> object:
 def _write_spooled(
     con: duckdb.DuckDBPyConnection, warehouse: Path, spool: Path, run: RunResources
 ) -> None:
-    """Write every spooled record; the current run gets the sizes measured now."""
-    records = [
-        json.loads(line) for line in spool.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    """Write every spooled record, then the current run with the sizes measured now."""
+    lines = spool.read_text(encoding="utf-8").splitlines() if spool.exists() else []
+    records = [json.loads(line) for line in lines if line.strip()]
+    measuring = time.perf_counter()
     measured = storage.measure(con, warehouse)
     run.warehouse_bytes = measured.file_bytes
     run.zones = measured.zones
     con.execute(f"create schema if not exists {SCHEMA}")
     columns = ", ".join(f"{name} {kind}" for name, kind in RUN_COLUMNS)
     con.execute(f"create table if not exists {RUNS_TABLE} ({columns})")
+    for name, kind in RUN_COLUMNS:  # a table of an older release gains the newer columns
+        con.execute(f"alter table {RUNS_TABLE} add column if not exists {name} {kind}")
     storage.create_table(con)
+    run.writing_seconds = time.perf_counter() - measuring  # the inserts left: microseconds
+    names = ", ".join(name for name, _kind in RUN_COLUMNS)
+    marks = ", ".join("?" for _ in RUN_COLUMNS)
     con.execute("begin transaction")
-    for record in records:
-        if record["run_id"] == run.run_id:
-            record = asdict(run)
+    for record in [*(r for r in records if r["run_id"] != run.run_id), asdict(run)]:
         values = [_value(record, name, kind) for name, kind in RUN_COLUMNS]
-        marks = ", ".join("?" for _ in RUN_COLUMNS)
-        con.execute(f"insert into {RUNS_TABLE} values ({marks})", values)
+        con.execute(f"insert into {RUNS_TABLE} ({names}) values ({marks})", values)
         ended = _value(record, "ended_at", "timestamp")
         storage.insert(con, record["run_id"], ended, record.get("zones") or [])
     con.execute("commit")
-    spool.unlink()
 
 
 def metadata(run: RunResources) -> dict[str, float | int | str]:
