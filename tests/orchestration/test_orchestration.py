@@ -23,6 +23,7 @@ from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance,
 from dataops.core.project import Project
 from dataops.data.feed import feed
 from dataops.data.sources import Feed
+from dataops.observability import activity
 from dataops.orchestration import training
 from dataops.orchestration.definitions import BUILD_JOB, TRAIN_JOB, build_definitions
 from dataops.orchestration.home import prepare_home
@@ -285,3 +286,23 @@ def test_the_publish_job_publishes_a_day_and_records_it_on_the_asset_graph(
     assert evaluations and all(item.severity.value == "WARN" for item in failing)
     steps = [event.event_type for event in result.all_events]
     assert DagsterEventType.STEP_UP_FOR_RETRY not in steps
+    # who published, as the CLI's publish records it, tied to the Dagster run
+    runs = [run for run in activity.runs(project.warehouse_dir) if run["command"] == "publish"]
+    assert [(run["outcome"], run["target"]) for run in runs] == [("ok", "prod")]
+    assert runs[0]["options"]["dagster_run_id"] == result.run_id
+    assert runs[0]["actor"] and runs[0]["host"] and runs[0]["details"]["published_at"]
+    # what it cost: the sources' materializations carry it, and prod's record keeps it
+    ingested = [
+        event.event_specific_data.materialization
+        for event in result.get_asset_materialization_events()
+        if event.event_specific_data.materialization.description == "published"
+    ]
+    assert ingested and all(m.metadata["peak rss bytes"].value > 0 for m in ingested)
+    con = duckdb.connect(str(prod), read_only=True)
+    try:
+        recorded = con.execute(
+            "select command, status from observability.run_resources where target = 'prod'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert recorded == [("publish", "success")]

@@ -29,6 +29,7 @@ import socket
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,6 +152,8 @@ class Entry:
     started_at: str = field(default_factory=now)
     who: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    # why the block did not go through, when it ends in an exception not a DataOpsError
+    refusal: str | None = None
 
     def start_line(self) -> dict[str, Any]:
         return {
@@ -219,30 +222,45 @@ def recorded(
                 project = Project.discover()
             except DataOpsError:
                 return function(*args, **options)
-            entry = _entry(project, command, options, target)
-            if before is not None:
-                try:
-                    before(entry)
-                except HOOK_ERRORS as error:
-                    log.warning("activity details of %s not recorded: %s", command, error)
-            _safe_append(project.warehouse_dir, entry.start_line())
-            try:
-                result = function(*args, **options)
-            except DataOpsError as error:
-                _finish(entry, after, REFUSED, error.reason)
-                raise
-            except KeyboardInterrupt:
-                _finish(entry, None, INTERRUPTED, None)
-                raise
-            except Exception as error:
-                _finish(entry, None, FAILED, f"{type(error).__name__}: {str(error).strip()[:500]}")
-                raise
-            _finish(entry, after, OK, None)
-            return result
+            entry = entry_of(project, command, options, target)
+            with recording(entry, before, after):
+                return function(*args, **options)
 
         return wrapper
 
     return decorate
+
+
+@contextmanager
+def recording(
+    entry: Entry, before: Hook | None = None, after: After | None = None
+) -> Iterator[Entry]:
+    """Record the block as ``entry``'s run: its start line now, its end line with its outcome.
+
+    A block that ends in an exception after setting ``entry.refusal`` (a blocked publish
+    under Dagster, which raises Dagster's own failure) is recorded as refused, for that reason.
+    """
+    if before is not None:
+        try:
+            before(entry)
+        except HOOK_ERRORS as error:
+            log.warning("activity details of %s not recorded: %s", entry.command, error)
+    _safe_append(entry.project.warehouse_dir, entry.start_line())
+    try:
+        yield entry
+    except DataOpsError as error:
+        _finish(entry, after, REFUSED, error.reason)
+        raise
+    except KeyboardInterrupt:
+        _finish(entry, None, INTERRUPTED, None)
+        raise
+    except Exception as error:
+        if entry.refusal is not None:
+            _finish(entry, after, REFUSED, entry.refusal)
+        else:
+            _finish(entry, None, FAILED, f"{type(error).__name__}: {str(error).strip()[:500]}")
+        raise
+    _finish(entry, after, OK, None)
 
 
 def _finish(entry: Entry, after: After | None, outcome: str, reason: str | None) -> None:
@@ -254,7 +272,7 @@ def _finish(entry: Entry, after: After | None, outcome: str, reason: str | None)
     _safe_append(entry.project.warehouse_dir, entry.end_line(outcome, reason), outcome == OK)
 
 
-def _entry(
+def entry_of(
     project: Project,
     command: str,
     options: Mapping[str, Any],

@@ -31,6 +31,7 @@ from pydantic import Field
 from dataops.delivery import publish as publish_module
 from dataops.delivery.publish import PROD, Places
 from dataops.ingest.run import IngestSummary
+from dataops.observability import activity, activity_hooks, resources
 from dataops.orchestration import steps
 from dataops.orchestration.assets import TRANSLATOR
 from dataops.orchestration.failures import TRANSIENT, stop
@@ -52,14 +53,19 @@ def published_events(
     sources: Mapping[str, AssetKey],
     summaries: list[IngestSummary],
     known: tuple[set[AssetKey], set[AssetCheckKey]],
+    costs: Mapping[str, object] | None = None,
 ) -> Iterator[AssetMaterialization | AssetCheckEvaluation]:
-    """What the publish put into prod, as events of the assets and checks defined."""
+    """What the publish put into prod, as events of the assets and checks defined.
+
+    ``costs``: what the publish cost (``resources.metadata``), on the sources' events.
+    """
     known_assets, known_checks = known
     for source, key in sorted(sources.items()):
         metadata: dict[str, object] = {"target": PROD}
         for summary in summaries:
             counts = steps.ingest_metadata(summary, None if source == "ingestion" else source)
             metadata.update({name: value for name, value in counts.items() if name != "target"})
+        metadata.update(costs or {})
         yield AssetMaterialization(asset_key=key, metadata=metadata, description="published")
     manifest = json.loads((places.prod_artifacts / "manifest.json").read_text(encoding="utf-8"))
     results = json.loads((places.prod_artifacts / "run_results.json").read_text(encoding="utf-8"))
@@ -119,29 +125,46 @@ def publish_job(
             summaries.append(summary)
             return sum(counts.landed for counts in summary.sources.values())
 
-        with steps.retried_if_transient():
-            try:
-                outcome = publish_module.publish(project, ingest_into, config.full_refresh)
-            except Exception:
-                steps.send_alerts(context, settings, PROD)  # a candidate left is alerted
-                raise
-        if not outcome.published:
-            alerted = steps.send_alerts(context, settings, PROD)
-            failed = [
-                f"{node.unique_id} ({node.status}"
-                + ("" if node.failing_rows is None else f", {node.failing_rows:,} failing rows")
-                + ")"
-                for node in outcome.build.failed_nodes
-            ]
-            raise stop(
-                f"publish blocked: {len(failed)} nodes failed; prod unchanged ({places.prod});"
-                f" candidate kept for inspection: {places.candidate}",
-                steps.alerted(alerted, [f"publish:{PROD}"]),
-                {"failed nodes": failed},
-            )
+        options = {"full_refresh": config.full_refresh, "dagster_run_id": context.run_id}
+        entry = activity.entry_of(project, "publish", options, lambda _project, _options: PROD)
+        with activity.recording(entry, after=activity_hooks.after_publish):
+            with steps.retried_if_transient(), resources.recorded(project, PROD, "publish") as run:
+                try:
+                    outcome = publish_module.publish(
+                        project,
+                        ingest_into,
+                        config.full_refresh,
+                        # the record goes into the candidate: prod is not written after the swap
+                        before_swap=lambda candidate: resources.record_into(
+                            project, run, candidate
+                        ),
+                    )
+                except Exception:
+                    steps.send_alerts(context, settings, PROD)  # a candidate left is alerted
+                    raise
+                if not outcome.published:
+                    run.status = "blocked"  # prod stays as it was: the record waits beside it
+            if not outcome.published:
+                alerted = steps.send_alerts(context, settings, PROD)
+                failed = [
+                    f"{node.unique_id} ({node.status}"
+                    + ("" if node.failing_rows is None else f", {node.failing_rows:,} failing rows")
+                    + ")"
+                    for node in outcome.build.failed_nodes
+                ]
+                message = (
+                    f"publish blocked: {len(failed)} nodes failed; prod unchanged ({places.prod});"
+                    f" candidate kept for inspection: {places.candidate}"
+                )
+                entry.refusal = message
+                raise stop(
+                    message,
+                    steps.alerted(alerted, [f"publish:{PROD}"]),
+                    {"failed nodes": failed},
+                )
         context.log.info(f"published: {places.prod} ({outcome.build.tests_line})")
         try:  # prod is published: recording it must not publish again on a retry
-            yield from published_events(places, sources, summaries, known)
+            yield from published_events(places, sources, summaries, known, resources.metadata(run))
         except Exception as error:
             raise stop(f"published, but not recorded on the asset graph: {error}", False) from error
         steps.send_alerts(context, settings, PROD, places.prod_artifacts / "manifest.json")
