@@ -1,4 +1,7 @@
-{#- A failed test's stored rows as JSON: masked sample, anomaly details. -#}
+{#- A failed test's stored rows as JSON: masked sample, anomaly details.
+    A relationships test stores only the unknown keys (`from_field`): its sample is
+    the tested model's rows that carry them (the flights, not their tail numbers),
+    read at sampling time, so the stored table stays one column wide. -#}
 {% macro observability_stored_rows(result, model_id) -%}
     {%- set node = result.node -%}
     {%- set none_stored = {'sample': 'null', 'details': 'null'} -%}
@@ -6,11 +9,15 @@
         and (result.status | string).lower() in ('fail', 'warn')) -%}
         {{ return(none_stored) }}
     {%- endif -%}
+    {%- set tested = graph.nodes.get(model_id) if model_id else none -%}
+    {%- set by_key = node.test_metadata and node.test_metadata.name == 'relationships'
+        and tested and tested.relation_name and node.column_name -%}
+    {%- set sampled_relation = tested if by_key else node -%}
     {#- run_query opens no transaction (the hook's inserts stay committed) -#}
     {%- set columns = run_query(
         'select column_name from information_schema.columns where'
-        ~ ' table_schema = ' ~ observability_literal(node.schema)
-        ~ ' and table_name = ' ~ observability_literal(node.alias)
+        ~ ' table_schema = ' ~ observability_literal(sampled_relation.schema)
+        ~ ' and table_name = ' ~ observability_literal(sampled_relation.alias)
         ~ ' order by ordinal_position'
     ).columns[0].values() | list -%}
     {#- masked: the var's columns and those the tested model marks -#}
@@ -33,8 +40,12 @@
                     {{ 'replace (' if loop.first }}'***' as "{{ column }}"
                     {{- ',' if not loop.last else ')' }}
                 {%- endfor %}
-                from {{ node.relation_name }}
-                {%- if is_anomaly %}
+                from {{ sampled_relation.relation_name }}
+                {%- if by_key %}
+                    where {{ node.column_name }} in (
+                        select from_field from {{ node.relation_name }}
+                    )
+                {%- elif is_anomaly %}
                     where is_anomalous
                     order by period
                 {%- endif %}

@@ -403,6 +403,41 @@ def test_failed_rows_sample_is_capped_and_masked(replay: dict) -> None:
     assert all(row["plane_id"].startswith("N") for row in planes)
 
 
+def test_a_relationships_failure_samples_the_rows_that_carry_the_unknown_key(
+    replay: dict,
+) -> None:
+    """The sample of trusted_flights.plane_id -> trusted_planes is flights, not tail numbers."""
+    warehouse = replay["warehouse"]
+    [(failures, sample)] = query(
+        warehouse,
+        "select failures, failed_rows_sample from observability.test_results"
+        " where invocation_id = ? and test_short_name = 'relationships'"
+        " and model_unique_id like '%.trusted_flights' and column_name = 'plane_id'",
+        replay["year_run"],
+    )
+    flights = json.loads(sample)
+    assert failures > 10 and len(flights) == 10  # capped
+    registered = {
+        plane for (plane,) in query(warehouse, "select plane_id from trusted.trusted_planes")
+    }
+    for flight in flights:
+        assert flight["plane_id"] not in registered
+        assert flight["flight_id"] and flight["flight_date"] and flight["airline_id"]
+    # each sampled flight is a row of the model, as it is there
+    ids = [flight["flight_id"] for flight in flights]
+    marks = ", ".join("?" for _ in ids)
+    assert (
+        len(
+            query(
+                warehouse,
+                f"select 1 from trusted.trusted_flights where flight_id in ({marks})",
+                *ids,
+            )
+        )
+        == 10
+    )
+
+
 def test_report_shows_the_reason_of_each_quarantined_row(replay: dict) -> None:
     """The report's failed rows of a quarantine table carry the rule's reason and what the
     source owner should do, from seeds/quarantine_rules.csv."""
