@@ -131,7 +131,7 @@ clean:
 
 # Orchestration (docs/orchestration.md): Dagster's UI on 127.0.0.1:$(ORCHESTRATE_PORT), its state in
 # DAGSTER_HOME (default: the warehouse folder's dagster/, which dagster.yaml is written into).
-# The orchestration extra (dagster, dagster-dbt, dagster-webserver) is installed first;
+# The orchestration extra (dagster, dagster-dbt, dagster-webserver, dagster-dg-cli) is installed first;
 # `make test` installs it for the orchestration tests.
 ORCHESTRATION_INSTALLED := $(VENV)/.installed-orchestration
 $(ORCHESTRATION_INSTALLED): $(INSTALLED)
@@ -145,10 +145,10 @@ install-orchestration: $(ORCHESTRATION_INSTALLED)
 pytest: install-orchestration
 
 ORCHESTRATE_PORT ?= 3000
+# dg dev runs in scripts/, the dg project (scripts/dg.toml: the package dataops.orchestration).
 orchestrate: install-orchestration
 	home=$$($(BIN)/python -m dataops.orchestration.home) \
-		&& DAGSTER_HOME=$$home $(BIN)/dagster dev -m dataops.orchestration \
-		-h 127.0.0.1 -p $(ORCHESTRATE_PORT)
+		&& cd scripts && DAGSTER_HOME=$$home $(BIN)/dg dev -h 127.0.0.1 -p $(ORCHESTRATE_PORT)
 
 # Browse the MLflow store of the warehouse folder (experiment, runs, registered versions,
 # the champion alias) at http://127.0.0.1:$(MLFLOW_UI_PORT); offline, no job runner.

@@ -1,4 +1,4 @@
-"""Dagster's UI in a real browser: ``dagster dev`` started on 127.0.0.1 by the test, then stopped.
+"""Dagster's UI in a real browser: ``dg dev`` started on 127.0.0.1 by the test, then stopped.
 
 Debian's chromium, driven by Playwright as in ``test_browser.py``, opens the asset
 graph: every zone is a group, and the marts group's lineage shows each mart of
@@ -34,7 +34,8 @@ from tests.orchestration.test_orchestration import parsed_manifest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).parents[2]
-DAGSTER = Path(sys.executable).parent / "dagster"
+DG = Path(sys.executable).parent / "dg"
+# the code location scripts/dg.toml names
 LOCATION = "dataops.orchestration"
 ZONES = ("inbox", "landing", "staging", "trusted", "quarantine", "marts", "observability")
 STARTUP_SECONDS = 240
@@ -50,13 +51,13 @@ def free_port() -> int:
 
 
 def _default_signals() -> None:
-    """The job runner may ignore SIGINT and SIGTERM; dagster dev needs Ctrl-C's SIGINT."""
+    """The job runner may ignore SIGINT and SIGTERM; dg dev needs Ctrl-C's SIGINT."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Ctrl-C for dagster dev and its children (one process group), then SIGKILL if needed."""
+    """Ctrl-C for dg dev and its children (one process group), then SIGKILL if needed."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -83,7 +84,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         project = Project.discover(ROOT)
         settings = Settings.from_environment(project)
         prepare_home(settings)
-        # parsed once per session: dagster dev's code server finds it up to date
+        # parsed once per session: dg dev's code server finds it up to date
         parsed_manifest(tmp_path_factory, project, settings.manifest_dir)
     finally:
         for name, value in saved.items():
@@ -94,8 +95,8 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     port = free_port()
     log = (base / "dagster_dev.log").open("w")
     process = subprocess.Popen(
-        [str(DAGSTER), "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
+        [str(DG), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT / "scripts",  # the dg project (scripts/dg.toml), as make orchestrate runs it
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -112,7 +113,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                     info = json.loads(answer.read())
                 break
             except OSError:
-                assert time.monotonic() < deadline, "dagster dev did not answer in time"
+                assert time.monotonic() < deadline, "dg dev did not answer in time"
                 time.sleep(1)
         yield {"url": url, "info": info, "settings": settings, "base": base}
     finally:
@@ -160,6 +161,13 @@ class LocalOnly:
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path))
         return path
+
+
+def test_dg_dev_serves_the_definitions_without_a_deprecation_warning(dagster_dev: dict) -> None:
+    """``dagster dev`` warned it is superseded by ``dg dev``; make orchestrate runs the latter."""
+    log = (dagster_dev["base"] / "dagster_dev.log").read_text(encoding="utf-8")
+    assert "Serving dagster-webserver" in log
+    assert "superseded" not in log and "Use 'dg dev' instead" not in log
 
 
 def test_the_asset_graph_shows_the_dbt_models(dagster_dev: dict, browser: LocalOnly) -> None:

@@ -1,4 +1,4 @@
-"""The pipeline under Dagster: ``dagster dev -m dataops.orchestration`` (or ``make orchestrate``).
+"""The pipeline under Dagster: ``make orchestrate`` (``dg dev``, the dg project scripts/dg.toml).
 
 Assets: ingest upstream of the dbt sources, every dbt model, snapshot and seed
 from the manifest (``@dbt_assets``) with its tests as asset checks, and training

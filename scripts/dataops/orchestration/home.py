@@ -3,7 +3,7 @@
 ``python -m dataops.orchestration.home`` writes the instance settings into
 DAGSTER_HOME (by default ``<warehouse>/dagster``, git-ignored with the rest of
 the warehouse folder) and prints its path; ``make orchestrate`` runs it before
-``dagster dev``. A ``dagster.yaml`` someone wrote by hand (without the first line
+``dg dev``. A ``dagster.yaml`` someone wrote by hand (without the first line
 below) is left as it is.
 """
 

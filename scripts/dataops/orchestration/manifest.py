@@ -3,7 +3,7 @@
 Parsing needs no warehouse and no network. The manifest is parsed again when a
 file of the project is newer than it (a model, a macro, a test, a YAML file), so
 that the asset graph follows the project. Two processes loading the definitions
-at once (``dagster dev``'s code server, a validation) parse one after the other.
+at once (``dg dev``'s code server, a validation) parse one after the other.
 """
 
 from __future__ import annotations
