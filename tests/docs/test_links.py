@@ -79,6 +79,18 @@ def test_the_docs_have_links_to_check() -> None:
     assert pages == {f"docs/{page.name}" for page in doc_pages()[1:]}
 
 
+def test_the_readme_is_the_front_door_in_15_kb_or_less() -> None:
+    """What the project is, the two commands, the tour and the pages: read in one sitting.
+
+    Topics live in docs/ pages, one each, which the test above finds linked from it.
+    """
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode("utf-8")) <= 15_000
+    for command in ("make demo", "make test"):
+        assert command in readme
+    assert re.search(r"^## .*tour", readme, flags=re.MULTILINE | re.IGNORECASE)
+
+
 def test_comments_point_at_pages_and_sections_that_exist() -> None:
     readme_sections = set(headings(ROOT / "README.md"))
     problems = []

@@ -242,6 +242,31 @@ STEPS: dict[str, Callable[[Tour, str], None]] = {
 }
 
 
+def check_demo_output(output: str, warehouse: Path) -> None:
+    """The demo's stages, its freshness run and its closing summary, as a newcomer reads them."""
+    stages = re.findall(r"^\[(\d+)/(\d+)\] (\w+):", output, flags=re.MULTILINE)
+    assert [int(number) for number, _total, _name in stages] == list(range(1, len(stages) + 1))
+    assert {total for _number, total, _name in stages} == {str(len(stages))}
+    assert "freshness" in [name for _number, _total, name in stages]
+    # dbt's node lines stay in the log: none reaches the console
+    assert not re.search(r"OK created sql \w+ model", output)
+    checked = re.search(r"^sources: +freshness checked: (.+)$", output, flags=re.MULTILINE)
+    assert checked and re.fullmatch(r"\d+ pass", checked[1]), output[-2000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        statuses = con.execute(
+            "select distinct status from observability.source_freshness"
+        ).fetchall()
+    finally:
+        con.close()
+    assert statuses == [("pass",)]  # the report's freshness page has its rows
+    # the summary says where to look: every path it names exists
+    for label in ("warehouse", "landing", "docs", "report", "logs"):
+        named = re.search(rf"^{label}: +(\S+)$", output, flags=re.MULTILINE)
+        assert named and Path(named[1]).exists(), (label, output[-2000:])
+    assert re.search(r"^done in \d+ s$", output, flags=re.MULTILINE)
+
+
 def test_the_tour_is_the_one_the_readme_gives() -> None:
     assert tour_commands() == list(STEPS)
 
@@ -264,6 +289,7 @@ def test_the_readme_tour_runs_as_written(
     monkeypatch.setattr(pipeline, "feed_inbox", lambda found, *_: feed_inbox(found, first, last))
     demo = CliRunner().invoke(cli, ["demo"])
     assert demo.exit_code == 0, demo.output
+    check_demo_output(demo.output, Path(env["DATAOPS_WAREHOUSE_DIR"]) / "dev.duckdb")
     for command in tour_commands():
         STEPS[command](tour, command)
     assert not tour.failures, "\n\n".join(tour.failures)
