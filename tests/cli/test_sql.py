@@ -11,6 +11,7 @@ import io
 import json
 import os
 import queue
+import re
 import shlex
 import shutil
 import subprocess
@@ -230,3 +231,23 @@ def test_the_command_an_alert_gives_for_failing_rows_runs(warehouse: Path) -> No
     rows = list(csv.reader(io.StringIO(listed.stdout)))[1:]
     assert len(rows) == duckdb_rows(warehouse, f"select count(*) from {AIRLINES}")[0][0]
     assert table == "failing rows table"
+
+
+def test_no_doc_nor_message_sends_a_reader_to_a_duckdb_command() -> None:
+    """No `duckdb` command exists beside DuckDB 2.0: docs and messages give `dataops sql`."""
+    # a shell line that runs `duckdb` itself: `duckdb -readonly ...`, `duckdb warehouse/x.duckdb`
+    command = re.compile(r"(?:^|[\s`'\"(;&|])duckdb +(?:-\w|[\w./-]+\.duckdb)", re.MULTILINE)
+    places = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for folder in ("scripts", "macros", "models"):
+        places += sorted(
+            path for path in (ROOT / folder).rglob("*") if path.suffix in {".py", ".sql", ".yml"}
+        )
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
+        for path in places
+        for match in command.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, found
+    # the pattern finds what it is for
+    assert command.search('run `duckdb -readonly warehouse/dev.duckdb "select 1"`')
+    assert command.search("duckdb warehouse/dev.duckdb")
