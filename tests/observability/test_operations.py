@@ -335,8 +335,10 @@ def test_a_straight_growth_meets_its_budget_on_the_day_the_line_says(
     assert abs((when - expected).total_seconds()) < 60
 
 
-def history_con(sizes: list[float], budget: int) -> duckdb.DuckDBPyConnection:
-    """An in-memory run history of daily builds whose warehouse had ``sizes``."""
+def history_con(
+    sizes: list[float], budget: int, spacing: timedelta = timedelta(days=1)
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory run history of builds ``spacing`` apart whose warehouse had ``sizes``."""
     con = duckdb.connect()
     con.execute("create schema observability")
     columns = ", ".join(f"{name} {kind}" for name, kind in resources.RUN_COLUMNS)
@@ -352,7 +354,7 @@ def history_con(sizes: list[float], budget: int) -> duckdb.DuckDBPyConnection:
             "warehouse_budget_bytes": budget,
             "landing_bytes": 0,
             "landing_budget_bytes": budget,
-            "ended_at": origin + timedelta(days=day),
+            "ended_at": origin + spacing * day,
         }
         marks = ", ".join("?" for _ in resources.RUN_COLUMNS)
         con.execute(
@@ -360,6 +362,20 @@ def history_con(sizes: list[float], budget: int) -> duckdb.DuckDBPyConnection:
             [values.get(name) for name, _kind in resources.RUN_COLUMNS],
         )
     return con
+
+
+@given(runs=st.integers(min_value=2, max_value=30), minutes=st.integers(min_value=1, max_value=60))
+def test_no_trend_is_drawn_from_runs_that_span_less_than_a_day(runs: int, minutes: int) -> None:
+    """Runs minutes apart (a catch-up, a test run) growing fast predict nothing of the month."""
+    growth = 10**8
+    sizes = [growth * (run + 1) for run in range(runs)]
+    budget = growth * (runs + 10)  # ten more runs' growth: met ten spacings after the last
+    spacing = timedelta(minutes=minutes)
+    if spacing * (runs - 1) < budgets.TREND_MIN_SPAN:
+        assert budgets.findings(history_con(sizes, budget, spacing)) == []
+    # the same growth a day apart meets the budget in ten days: alerted
+    found = budgets.findings(history_con(sizes, budget))
+    assert [finding.kind for finding in found] == ["budget_trend"]
 
 
 @given(

@@ -30,6 +30,9 @@ DEFAULTS = {
 }
 # A growth trend alerts when its line meets the budget within this many days.
 TREND_HORIZON_DAYS = 30
+# ...and only from runs that span this long: a line through runs minutes apart (a catch-up,
+# a test) says nothing of the month ahead
+TREND_MIN_SPAN = timedelta(days=1)
 # store -> (its column of observability.run_resources, its budget's column, what it is)
 STORES = {
     "warehouse": ("warehouse_bytes", "warehouse_budget_bytes", "the warehouse file"),
@@ -150,6 +153,8 @@ def _stores(con: duckdb.DuckDBPyConnection, now: datetime, horizon_days: int) ->
                     Finding(f"budget:{store}:{target}", "budget_over", subject, title,
                             "error", facts)
                 )  # fmt: skip
+                continue
+            if history[-1][1] - history[0][1] < TREND_MIN_SPAN:
                 continue
             met = reaches_budget([(row[1], float(row[2])) for row in history], budget)
             if met is None or met[0] > now + timedelta(days=horizon_days):
