@@ -255,6 +255,24 @@ def test_a_small_selection_materializes_in_process_with_its_tests_as_checks(
     )
     assert airlines.metadata["files landed"].value == 1
     assert not list((project.inbox_dir / "flights").glob("*.csv"))
+    # each dbt model's materialization carries what the build cost, as the record keeps it
+    built_models = [
+        event.event_specific_data.materialization
+        for event in result.get_asset_materialization_events()
+        if event.event_specific_data.materialization.asset_key.path[0] == "trusted"
+    ]
+    assert built_models
+    con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
+    try:
+        [(wall, peak)] = con.execute(
+            "select wall_seconds, peak_rss_bytes from observability.run_resources"
+            " where command = 'build' order by ended_at desc limit 1"
+        ).fetchall()
+    finally:
+        con.close()
+    for model in built_models:
+        assert model.metadata["peak rss bytes"].value == peak > 0
+        assert model.metadata["wall seconds"].value == round(wall, 3)
 
 
 def test_the_publish_job_publishes_a_day_and_records_it_on_the_asset_graph(

@@ -19,8 +19,10 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetSpec,
     MaterializeResult,
+    Output,
     multi_asset,
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
@@ -123,6 +125,15 @@ def ingest_asset(settings: Settings, keys: Mapping[str, AssetKey]) -> Any:
     return ingest
 
 
+def with_costs(events: list[Any], costs: dict[str, Any]) -> Iterator[Any]:
+    """dagster-dbt's events, each materialization with the build's costs in its metadata."""
+    for event in events:
+        if isinstance(event, Output | AssetMaterialization):
+            yield event.with_metadata({**event.metadata, **costs})
+        else:
+            yield event
+
+
 def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
     """Every dbt model, snapshot and seed, built with their tests by one ``dbt build``."""
 
@@ -141,12 +152,15 @@ def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
             verify_inputs(project, target)  # the landed files it reads are intact
             # A test runs when every node it reads is in the build: a selection made in the
             # UI does not run the relationship tests of models it does not build.
-            with resources.recorded(project, target, "build"):  # dbt's process: its children
+            with resources.recorded(project, target, "build") as run:  # dbt's process: children
                 with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
                     invocation = dbt.cli(
                         ["build"], context=context, raise_on_error=False, target_path=target_path
                     )
-                yield from invocation.stream()
+                events = list(invocation.stream())
+            # each materialization carries what the build cost: known once dbt ended, so
+            # the events are sent then (dbt's own lines stream to the step's log meanwhile)
+            yield from with_costs(events, resources.metadata(run))
         outcome = steps.send_alerts(context, settings, target, target_path / "manifest.json")
         if not invocation.is_successful():
             error = invocation.get_error()
