@@ -10,7 +10,8 @@
         {{ return(none_stored) }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model_id) if model_id else none -%}
-    {%- set by_key = node.test_metadata and node.test_metadata.name == 'relationships'
+    {%- set by_key = node.test_metadata
+        and node.test_metadata.name == 'relationships'
         and tested and tested.relation_name and node.column_name -%}
     {%- set sampled_relation = tested if by_key else node -%}
     {#- run_query opens no transaction (the hook's inserts stay committed) -#}
