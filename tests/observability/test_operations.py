@@ -174,6 +174,15 @@ def test_a_build_records_what_the_os_and_duckdb_report(recorded_build: dict) -> 
     assert built["peak_spill_bytes"] >= 0
 
 
+def test_a_run_another_process_recorded_reads_back_as_its_metadata(recorded_build: dict) -> None:
+    """Dagster's training asset reads what its child `dataops train` recorded, so."""
+    project: Project = recorded_build["project"]
+    figures = resources.recorded_metadata(project, "ci", "build")
+    assert figures == resources.metadata(recorded_build["run"])
+    assert figures["peak rss bytes"] > 0 and figures["warehouse bytes"] > 0
+    assert resources.recorded_metadata(project, "ci", "train") == {}  # none recorded
+
+
 def test_each_zone_is_sized_by_the_blocks_and_rows_duckdb_reports(recorded_build: dict) -> None:
     warehouse: Path = recorded_build["warehouse"]
     run_id = recorded_build["run"].run_id

@@ -343,3 +343,32 @@ def metadata(run: RunResources) -> dict[str, float | int | str]:
         "landing files": run.landing_files,
     }
     return {name: value for name, value in figures.items() if value is not None}
+
+
+def recorded_metadata(project: Project, target: str, command: str) -> dict[str, float | int | str]:
+    """The latest recorded ``command`` on ``target``, as ``metadata`` gives it ({}: none).
+
+    For a command another process ran and recorded (Dagster's training asset runs
+    ``dataops train`` as a child): read from the warehouse, read-only, once it ended.
+    """
+    warehouse = project.warehouse_path(target)
+    if not warehouse.exists():
+        return {}
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            cursor = con.execute(
+                f"select * from {RUNS_TABLE} where command = ? order by ended_at desc limit 1",
+                [command],
+            )
+            names = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+    except duckdb.Error as error:  # none recorded yet, or the file held: no figures
+        log.debug("no recorded %s on %s: %s", command, target, error)
+        return {}
+    if not rows:
+        return {}
+    run = RunResources(command=command, target=target)
+    for name, value in zip(names, rows[0], strict=True):
+        if value is not None and name in run.__dataclass_fields__:
+            setattr(run, name, value)
+    return metadata(run)

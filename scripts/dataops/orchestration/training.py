@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from dataops.observability import resources
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import Settings
 
@@ -59,8 +60,13 @@ def training_asset(settings: Settings):
             if is_transient(done.stderr):
                 raise RuntimeError(reason)
             raise stop(f"dataops train exited {done.returncode}: {reason}", alerted=False)
+        costs = resources.recorded_metadata(settings.project, settings.target, "train")
         return MaterializeResult(
-            metadata={"target": settings.target, "output": MetadataValue.text(done.stdout[-2000:])}
+            metadata={
+                "target": settings.target,
+                "output": MetadataValue.text(done.stdout[-2000:]),
+                **costs,  # what the training cost, as dataops train recorded it
+            }
         )
 
     return arrival_delay_model
