@@ -255,6 +255,16 @@ def test_a_small_selection_materializes_in_process_with_its_tests_as_checks(
     )
     assert airlines.metadata["files landed"].value == 1
     assert not list((project.inbox_dir / "flights").glob("*.csv"))
+    # the build and the alerts after each step are in the activity log, as the commands'
+    by_command: dict[str, list[dict]] = {}
+    for line in activity.runs(project.warehouse_dir):
+        if line.get("options", {}).get("dagster_run_id") == result.run_id:
+            by_command.setdefault(line["command"], []).append(line)
+    [build_line] = by_command["build"]
+    assert (build_line["outcome"], build_line["target"]) == ("ok", "ci")
+    assert build_line["actor"] and build_line["host"]
+    assert by_command["alert"] and all(line["outcome"] == "ok" for line in by_command["alert"])
+    assert all("opened" in line["details"] for line in by_command["alert"])
     # each dbt model's materialization carries what the build cost, as the record keeps it
     built_models = [
         event.event_specific_data.materialization

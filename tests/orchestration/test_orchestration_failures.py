@@ -34,6 +34,7 @@ from dagster import (
 from dataops.core.project import Project
 from dataops.data.feed import feed
 from dataops.data.sources import Feed
+from dataops.observability import activity
 from dataops.orchestration.definitions import build_definitions
 from dataops.orchestration.failures import ALERTED
 from dataops.orchestration.settings import Settings
@@ -181,6 +182,14 @@ def test_a_failing_test_fails_the_build_at_once_and_is_alerted_once(
         sensor = defs.resolve_sensor_def("alert_on_run_failure")
         sensor(failure_sensor_context(defs, instance, result))
         assert webhook.take() == []
+    # the activity log: the build refused by its failing test, as dataops build is
+    [build] = [
+        line
+        for line in activity.runs(settings.project.warehouse_dir)
+        if line["command"] == "build"
+        and line.get("options", {}).get("dagster_run_id") == result.run_id
+    ]
+    assert build["outcome"] == "refused" and INJECTED in build["reason"]
 
 
 def test_a_failure_the_history_cannot_record_is_alerted_by_the_run_sensor(

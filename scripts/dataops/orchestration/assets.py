@@ -29,7 +29,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dataops.core.dbt import dbt_environment
 from dataops.ingest.inputs import verify_inputs
-from dataops.observability import resources
+from dataops.observability import activity, resources
+from dataops.observability.activity import Entry
 from dataops.orchestration import checks, steps
 from dataops.orchestration.failures import TRANSIENT, is_transient, stop
 from dataops.orchestration.settings import TARGET_VARIABLE, WRITER_POOL, Settings
@@ -134,6 +135,41 @@ def with_costs(events: list[Any], costs: dict[str, Any]) -> Iterator[Any]:
             yield event
 
 
+def build_and_alert(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings, entry: Entry
+) -> Iterator[Any]:
+    """One ``dbt build`` of the selection, its events with their costs, then the alerts."""
+    project, target = settings.project, settings.target
+    target_path = settings.artifacts_dir(target) / "target"
+    with steps.retried_if_transient():
+        verify_inputs(project, target)  # the landed files it reads are intact
+        # A test runs when every node it reads is in the build: a selection made in the
+        # UI does not run the relationship tests of models it does not build.
+        with resources.recorded(project, target, "build") as run:  # dbt's process: children
+            with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
+                invocation = dbt.cli(
+                    ["build"], context=context, raise_on_error=False, target_path=target_path
+                )
+            events = list(invocation.stream())
+        # each materialization carries what the build cost: known once dbt ended, so
+        # the events are sent then (dbt's own lines stream to the step's log meanwhile)
+        yield from with_costs(events, resources.metadata(run))
+    outcome = steps.send_alerts(context, settings, target, target_path / "manifest.json")
+    if not invocation.is_successful():
+        error = invocation.get_error()
+        text = str(error) if error else "dbt build failed"
+        if is_transient(text):
+            raise RuntimeError(text)  # a lock: the retry policy tries again
+        failed = steps.failed_nodes(target_path / "run_results.json")
+        message = f"dbt build on {target} failed: {len(failed)} nodes ({', '.join(failed[:5])})"
+        entry.refusal = message  # as dataops build, whose failed tests refuse the run
+        raise stop(
+            message,
+            steps.alerted(outcome, [steps.alert_key(uid) for uid in failed]),
+            {"failed nodes": failed},
+        )
+
+
 def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
     """Every dbt model, snapshot and seed, built with their tests by one ``dbt build``."""
 
@@ -146,33 +182,13 @@ def dbt_models_asset(settings: Settings, manifest: Path) -> Any:
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
         refuse_prod(settings)
-        project, target = settings.project, settings.target
-        target_path = settings.artifacts_dir(target) / "target"
-        with steps.retried_if_transient():
-            verify_inputs(project, target)  # the landed files it reads are intact
-            # A test runs when every node it reads is in the build: a selection made in the
-            # UI does not run the relationship tests of models it does not build.
-            with resources.recorded(project, target, "build") as run:  # dbt's process: children
-                with dbt_environment(project, target, {"DBT_INDIRECT_SELECTION": "buildable"}):
-                    invocation = dbt.cli(
-                        ["build"], context=context, raise_on_error=False, target_path=target_path
-                    )
-                events = list(invocation.stream())
-            # each materialization carries what the build cost: known once dbt ended, so
-            # the events are sent then (dbt's own lines stream to the step's log meanwhile)
-            yield from with_costs(events, resources.metadata(run))
-        outcome = steps.send_alerts(context, settings, target, target_path / "manifest.json")
-        if not invocation.is_successful():
-            error = invocation.get_error()
-            text = str(error) if error else "dbt build failed"
-            if is_transient(text):
-                raise RuntimeError(text)  # a lock: the retry policy tries again
-            failed = steps.failed_nodes(target_path / "run_results.json")
-            raise stop(
-                f"dbt build on {target} failed: {len(failed)} nodes ({', '.join(failed[:5])})",
-                steps.alerted(outcome, [steps.alert_key(uid) for uid in failed]),
-                {"failed nodes": failed},
-            )
+        # who built, from which code, how it ended: in the activity log, as dataops build
+        options = {"dagster_run_id": context.run_id, "assets": len(context.selected_asset_keys)}
+        entry = activity.entry_of(
+            settings.project, "build", options, lambda _project, _options: settings.target
+        )
+        with activity.recording(entry):
+            yield from build_and_alert(context, dbt, settings, entry)
 
     return dbt_models
 

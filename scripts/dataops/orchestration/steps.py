@@ -19,7 +19,7 @@ from dagster import Failure, OpExecutionContext
 from dataops.core.dbt import run_dbt
 from dataops.core.errors import DataOpsError
 from dataops.ingest.run import IngestSummary, ingest
-from dataops.observability import alerts
+from dataops.observability import activity, activity_hooks, alerts
 from dataops.orchestration.failures import is_transient, stop
 from dataops.orchestration.settings import Settings
 
@@ -57,9 +57,15 @@ def ingest_metadata(summary: IngestSummary, source: str | None) -> dict[str, obj
 def send_alerts(
     context: OpExecutionContext, settings: Settings, target: str, manifest: Path | None = None
 ) -> alerts.AlertOutcome | None:
-    """The alerts of ``target`` after a step; a failure to send is logged, never raised."""
+    """The alerts of ``target`` after a step; a failure to send is logged, never raised.
+
+    Recorded in the activity log as ``dataops alert`` is: the problems opened and resolved.
+    """
+    options = {"dagster_run_id": context.run_id}
+    entry = activity.entry_of(settings.project, "alert", options, lambda _p, _o: target)
     try:
-        outcome = alerts.check_history(settings.project, target, manifest=manifest)
+        with activity.recording(entry, activity_hooks.before_alert, activity_hooks.after_alert):
+            outcome = alerts.check_history(settings.project, target, manifest=manifest)
     except Exception as error:  # the step's own outcome matters more than its alerts
         context.log.error(f"alerts of {target} not checked: {error}")
         return None
