@@ -13,6 +13,7 @@ end naming each step that did not do what the README says, with its output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -57,6 +58,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def default_signals() -> None:
+    """A CI runner may start its jobs ignoring SIGINT: the servers started here must not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @dataclass
 class Tour:
     """The copy of the project the tour runs in, and what went wrong along the way."""
@@ -98,6 +105,7 @@ class Tour:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=default_signals,
             )
         try:
             deadline = time.monotonic() + 600
@@ -110,13 +118,15 @@ class Tour:
                     time.sleep(2)
             self.check(step, False, f"nothing answers on {port}{path}", log.read_text())
         finally:
+            # Ctrl-C, as a user stops it (dg dev stops its code servers on SIGINT, not on
+            # SIGTERM), then whatever is left of the process group
             if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
+                os.killpg(server.pid, signal.SIGINT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     server.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
     def rows(self, warehouse: Path, relation: str) -> int:
         with duckdb.connect(str(warehouse), read_only=True) as con:
