@@ -262,13 +262,10 @@ def check_demo_output(output: str, warehouse: Path) -> None:
     assert not re.search(r"OK created sql \w+ model", output)
     checked = re.search(r"^sources: +freshness checked: (.+)$", output, flags=re.MULTILINE)
     assert checked and re.fullmatch(r"\d+ pass", checked[1]), output[-2000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         statuses = con.execute(
             "select distinct status from observability.source_freshness"
         ).fetchall()
-    finally:
-        con.close()
     assert statuses == [("pass",)]  # the report's freshness page has its rows
     # the summary says where to look: every path it names exists
     for label in ("warehouse", "landing", "docs", "report", "logs"):

@@ -272,14 +272,11 @@ def test_a_small_selection_materializes_in_process_with_its_tests_as_checks(
         if event.event_specific_data.materialization.asset_key.path[0] == "trusted"
     ]
     assert built_models
-    con = duckdb.connect(str(project.warehouse_path("ci")), read_only=True)
-    try:
+    with duckdb.connect(str(project.warehouse_path("ci")), read_only=True) as con:
         [(wall, peak)] = con.execute(
             "select wall_seconds, peak_rss_bytes from observability.run_resources"
             " where command = 'build' order by ended_at desc limit 1"
         ).fetchall()
-    finally:
-        con.close()
     for model in built_models:
         assert model.metadata["peak rss bytes"].value == peak > 0
         assert model.metadata["wall seconds"].value == round(wall, 3)
@@ -326,11 +323,8 @@ def test_the_publish_job_publishes_a_day_and_records_it_on_the_asset_graph(
         if event.event_specific_data.materialization.description == "published"
     ]
     assert ingested and all(m.metadata["peak rss bytes"].value > 0 for m in ingested)
-    con = duckdb.connect(str(prod), read_only=True)
-    try:
+    with duckdb.connect(str(prod), read_only=True) as con:
         recorded = con.execute(
             "select command, status from observability.run_resources where target = 'prod'"
         ).fetchall()
-    finally:
-        con.close()
     assert recorded == [("publish", "success")]
