@@ -502,9 +502,13 @@ def test_prod_is_written_by_its_publish_only(recorded_build: dict, tmp_path: Pat
         time.sleep(0.2)
         resources.record_into(project, published, candidate)
         assert spool.exists()  # kept till the publish went through
+        # a command on prod ending between the publish's write and its swap: kept
+        with resources.recorded(project, "prod", "train") as meanwhile:
+            pass
     assert published.status == "success" and published.recorded_into == str(candidate)
     assert sha256(prod) == before
-    assert not spool.exists()
+    left = [json.loads(line)["run_id"] for line in spool.read_text(encoding="utf-8").splitlines()]
+    assert left == [meanwhile.run_id]  # waits for the next publish
     rows = records(
         candidate,
         "select run_id, command, status, wall_seconds, warehouse_bytes"

@@ -1,25 +1,20 @@
 """What every run costs: time, memory and disk, recorded beside the run history.
 
 ``recorded(project, target, command)`` wraps a command that builds, publishes,
-ingests or trains. While it runs, a thread samples every ``interval`` seconds (1):
-
-- the resident memory (RSS) of this process and all its children, by psutil
-  (dbt runs in-process; Spark's JVM and other children are summed in);
-- DuckDB's own memory (``duckdb_memory()``: its buffer manager, per tag) and
-  the bytes it keeps in temporary files, read through the connection dbt-duckdb
-  holds open in this process (none while no dbt node runs, nor for steps that
-  open DuckDB themselves: ingest's log, training's reads);
-- the size of the target's ``temp_directory`` (what DuckDB spilled there).
+ingests or trains; ``dataops.observability.sampling`` samples its process tree, DuckDB's
+own memory and the target's ``temp_directory`` every second while it runs.
 
 When the command ends, dbt has closed the warehouse (one writer per file): the
 record (``observability.run_resources``) and the size of each zone
 (``observability.zone_sizes``, see ``dataops.observability.storage``) are
 written then. A warehouse another process holds, or a run not gone through,
-keeps it in a spool file beside it (``<target>.resources.jsonl``) till the next.
+keeps it in a spool file beside it (``<target>.resources.jsonl``) till the next;
+prod's file is written by a publish only (``record_into``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -138,6 +133,8 @@ class _Live:
     sampler: Sampler
     cpu_before: float
     started: float
+    # the run ids record_into wrote into the candidate: dropped from the spool after the swap
+    written: set[str] = field(default_factory=set)
 
     def measure(self, run: RunResources, stop: bool) -> None:
         """The run's figures up to now (``stop``: the sampler's last sample, then its end)."""
@@ -194,8 +191,9 @@ def recorded(
         writing = time.perf_counter()
         try:
             if in_prod:
-                # in prod since the swap, with the spooled records it carried
-                _spool_of(project, run).unlink(missing_ok=True)
+                # in prod since the swap, with the spooled records it carried; a record
+                # another command spooled meanwhile stays for the next publish
+                _drop_spooled(_spool_of(project, run), live.written)
             else:
                 into = run.status == "success" and name != PROD
                 finish(project, run, into_warehouse=into)
@@ -230,7 +228,7 @@ def record_into(project: Project, run: RunResources, warehouse: Path) -> None:
     live.measure(run, stop=False)
     run.status = "success"
     try:
-        finish(project, run, into=warehouse, keep_spool=True)
+        live.written = finish(project, run, into=warehouse, keep_spool=True)
     except Exception as error:  # never fails the publish
         log.warning("the resources of this %s were not recorded: %s", run.command, error)
         run.status = "running"
@@ -259,12 +257,13 @@ def finish(
     into_warehouse: bool = True,
     into: Path | None = None,
     keep_spool: bool = False,
-) -> None:
+) -> set[str]:
     """Measure the stores, apply the budgets of the day, write the record (or spool it).
 
     Without ``into_warehouse`` the record only waits in the spool, written with the next one.
     ``into``: the file to write into instead of the target's warehouse (a publish's
     candidate); ``keep_spool``: the spool stays till the caller knows that file is kept.
+    Returns the run ids written (none: an empty set).
     """
     budget = budgets.Budgets.of(project)
     run.memory_alert_share = budget.memory_alert_share
@@ -275,25 +274,51 @@ def finish(
     warehouse = into or project.warehouse_path(run.target)
     if output["type"] != "duckdb" or not warehouse.exists():
         log.debug("no DuckDB warehouse for target %s: its resources are not recorded", run.target)
-        return
+        return set()
     spool = _spool_of(project, run)
     if not keep_spool:  # kept there till written: a kill while writing loses nothing
-        with spool.open("a", encoding="utf-8") as file:
-            file.write(json.dumps(asdict(run)) + "\n")
+        _append(spool, asdict(run))
     if not into_warehouse:
-        return
+        return set()
     try:
         con = duckdb.connect(str(warehouse))
     except duckdb.IOException as error:
         log.warning("%s is held by another process: the record waits in %s", warehouse, spool)
         log.debug("%s", error)
-        return
+        return set()
     try:
-        _write_spooled(con, warehouse, spool, run)
+        written = _write_spooled(con, warehouse, spool, run)
     finally:
         con.close()
     if not keep_spool:
-        spool.unlink()
+        _drop_spooled(spool, written)
+    return written
+
+
+def _append(spool: Path, record: dict) -> None:
+    """One record a line, under an exclusive lock (commands ending at once write whole lines)."""
+    with spool.open("a", encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.write(json.dumps(record) + "\n")
+
+
+def _drop_spooled(spool: Path, written: set[str]) -> None:
+    """Remove the records written from the spool; one spooled since stays (none left: removed)."""
+    if not spool.exists():
+        return
+    with spool.open("r+", encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        kept = [
+            line
+            for line in file.read().splitlines()
+            if line.strip() and json.loads(line).get("run_id") not in written
+        ]
+        if not kept:
+            spool.unlink()
+            return
+        file.seek(0)
+        file.truncate()
+        file.write("".join(f"{line}\n" for line in kept))
 
 
 def _value(record: dict, name: str, kind: str) -> object:
@@ -304,8 +329,11 @@ def _value(record: dict, name: str, kind: str) -> object:
 
 def _write_spooled(
     con: duckdb.DuckDBPyConnection, warehouse: Path, spool: Path, run: RunResources
-) -> None:
-    """Write every spooled record, then the current run with the sizes measured now."""
+) -> set[str]:
+    """Write every spooled record, then the current run with the sizes measured now.
+
+    Returns the run ids written.
+    """
     lines = spool.read_text(encoding="utf-8").splitlines() if spool.exists() else []
     records = [json.loads(line) for line in lines if line.strip()]
     measuring = time.perf_counter()
@@ -328,6 +356,7 @@ def _write_spooled(
         ended = _value(record, "ended_at", "timestamp")
         storage.insert(con, record["run_id"], ended, record.get("zones") or [])
     con.execute("commit")
+    return {record["run_id"] for record in records} | {run.run_id}
 
 
 def metadata(run: RunResources) -> dict[str, float | int | str]:
@@ -346,29 +375,23 @@ def metadata(run: RunResources) -> dict[str, float | int | str]:
 
 
 def recorded_metadata(project: Project, target: str, command: str) -> dict[str, float | int | str]:
-    """The latest recorded ``command`` on ``target``, as ``metadata`` gives it ({}: none).
+    """The latest recorded ``command`` on ``target`` (read-only), as ``metadata`` gives it.
 
-    For a command another process ran and recorded (Dagster's training asset runs
-    ``dataops train`` as a child): read from the warehouse, read-only, once it ended.
+    For a command another process recorded ({}: none): Dagster's training asset's child.
     """
     warehouse = project.warehouse_path(target)
     if not warehouse.exists():
         return {}
+    query = f"select * from {RUNS_TABLE} where command = ? order by ended_at desc limit 1"
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            cursor = con.execute(
-                f"select * from {RUNS_TABLE} where command = ? order by ended_at desc limit 1",
-                [command],
-            )
-            names = [column[0] for column in cursor.description]
-            rows = cursor.fetchall()
+            cursor = con.execute(query, [command])
+            names, rows = [column[0] for column in cursor.description], cursor.fetchall()
     except duckdb.Error as error:  # none recorded yet, or the file held: no figures
         log.debug("no recorded %s on %s: %s", command, target, error)
         return {}
-    if not rows:
-        return {}
     run = RunResources(command=command, target=target)
-    for name, value in zip(names, rows[0], strict=True):
+    for name, value in zip(names, rows[0] if rows else [], strict=False):
         if value is not None and name in run.__dataclass_fields__:
             setattr(run, name, value)
-    return metadata(run)
+    return metadata(run) if rows else {}
