@@ -18,13 +18,28 @@
             ) as relations (unique_id, zone_name)
         ),
 
+        {#
+            A full profile read every part: a part left out of it (a day
+            emptied, a relation now cut another way) no longer exists.
+        #}
+        last_full as (
+            select unique_id, max(started_at) as full_at
+            from observability.profile_runs
+            where is_full
+            group by unique_id
+        ),
+
         {# The latest profile of each part (a day, a landed file, the whole). #}
         parts as (
             select profiles.*
             from observability.column_part_profiles as profiles
             inner join relations on profiles.unique_id = relations.unique_id
+            left join last_full on profiles.unique_id = last_full.unique_id
+            where profiles.profiled_at >= coalesce(
+                last_full.full_at, profiles.profiled_at
+            )
             {%- if full %}
-                where profiles.invocation_id = {{ lit(invocation_id) }}
+                and profiles.invocation_id = {{ lit(invocation_id) }}
             {%- endif %}
             qualify row_number() over (
                 partition by profiles.unique_id, profiles.column_name,

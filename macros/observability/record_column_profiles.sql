@@ -63,12 +63,18 @@
             'family': observability_type_family(row[3]), 'position': row[4],
         }) -%}
     {%- endfor -%}
+    {#- each relation's last cut, last profile and last full profile -#}
     {%- set watermarks = {} -%}
     {%- for row in run_query(
-        'select unique_id, max(started_at) from observability.profile_runs'
+        'select unique_id, arg_max(part_kind, started_at), max(started_at),'
+        ~ ' max(case when is_full then started_at end)'
+        ~ ' from observability.profile_runs where unique_id is not null'
         ~ ' group by unique_id'
     ).rows -%}
-        {%- do watermarks.update({row[0]: row[1]}) -%}
+        {%- do watermarks.update({row[0]: {
+            'kind': none if row[1] == 'whole' else row[1],
+            'at': row[2], 'full_at': row[3],
+        }}) -%}
     {%- endfor -%}
     {%- set profiled = [] -%}
     {%- for node in nodes -%}
@@ -92,8 +98,7 @@
                 ~ lit(invocation_id) ~ ' as invocation_id, '
                 ~ lit(node.unique_id) ~ ' as unique_id, '
                 ~ lit(node.relation_name) ~ ' as relation_name, '
-                ~ lit('whole' if part is none else (
-                    'file' if part.expression == '_file_sha256' else 'day'))
+                ~ lit('whole' if part is none else part.kind)
                 ~ ' as part_kind, '
                 ~ lit(full or part is none or part.filter is none)
                 ~ ' as is_full, '

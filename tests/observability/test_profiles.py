@@ -145,11 +145,33 @@ def test_a_build_profiles_only_the_days_it_changed(daily: dict) -> None:
     assert first[2] and first[1] >= 1
     # the later builds read the days they changed, never the whole history
     assert all(not is_full and parts < days[0] for _, parts, is_full in later)
+    # views are cut as what they read: a staging view by landed file (a day's one flights
+    # file), the ML split by the days of the features it filters
+    with _connect(daily) as con:
+        for view, kind, later_parts in [
+            ("stg_flights__flights", "file", [1] * (DAYS - 1)),
+            ("ml_delay_train", "day", [parts for _, parts, _ in later]),
+        ]:
+            cuts = con.execute(
+                "select part_kind, parts_profiled, is_full from observability.profile_runs"
+                " where relation_name like ? order by started_at",
+                [f'%"{view}"'],
+            ).fetchall()
+            assert [cut[0] for cut in cuts] == [kind] * DAYS, view
+            assert cuts[0][2] and not any(is_full for _, _, is_full in cuts[1:]), view
+            assert [parts for _, parts, _ in cuts[1:]] == later_parts, view
 
 
 def test_a_day_at_a_time_gives_the_profile_of_a_full_recompute(daily: dict) -> None:
     """The profile assembled after the daily builds equals ``dataops profile --full``'s."""
-    names = ["trusted_flights", "fct_flights", "ml_delay_features", "ldg_flights__flights"]
+    names = [
+        "trusted_flights",
+        "fct_flights",
+        "ml_delay_features",
+        "ldg_flights__flights",
+        "stg_flights__flights",
+        "ml_delay_train",
+    ]
     with _connect(daily) as con:
         before = {name: _latest(con, name) for name in names}
     outcome = profiles.profile(daily["project"], "ci", full=True, artifacts_dir=daily["base"] / "p")
