@@ -32,6 +32,10 @@ from tests.delivery.test_delivery import copy_project, run, sha256
 pytestmark = pytest.mark.e2e
 
 WEEK_START, WEEK_END, DAY = date(2013, 1, 1), date(2013, 1, 7), date(2013, 1, 8)
+# 9 January's file also sends a flight of 4 January again; 10 January's rows break a
+# stricter bound on the departure delay than the one its quarantine rule applies.
+RESENT_IN, OLD_DAY, BROKEN_DAY = date(2013, 1, 9), date(2013, 1, 4), date(2013, 1, 10)
+STRICT_MAX_DELAY = 300
 REFED_DAY = date(2013, 1, 3)
 SHRUNK_MART = "mart_performance__days"
 DROPPED_DAY = "2013-01-02"
@@ -131,6 +135,47 @@ def mart_days(prod: Path) -> list[date]:
         ]
 
 
+def day_flights(prod: Path, day: date) -> list[tuple]:
+    with duckdb.connect(str(prod), read_only=True) as con:
+        return con.execute(
+            "select * exclude (_processed_at) from marts.fct_flights where flight_date = ?"
+            " order by flight_id",
+            [day],
+        ).fetchall()
+
+
+def old_flight_row(base: Path, day: date) -> str:
+    """The first flight of ``day``'s flights file as the feed sends it, to send again."""
+    scratch = environment(base)
+    assert run(scratch, "feed", "--start", str(day)).returncode == 0
+    (sent,) = (base / "data" / "inbox" / "flights").glob(f"*{day}*")
+    return sent.read_text(encoding="utf-8").splitlines()[1] + "\n"
+
+
+def quarantined(prod: Path, day: date) -> list[tuple]:
+    with duckdb.connect(str(prod), read_only=True) as con:
+        return con.execute(
+            "select rule_id, flight_date from quarantine.quarantine_flights"
+            " where _file_date = ? and rule_id = 'flights_dated_outside_file'",
+            [day],
+        ).fetchall()
+
+
+def late_departures(warehouse: Path) -> dict:
+    """Flights beyond the strict bound in the candidate: written by its build, and all."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        written, every, days = con.execute(
+            "select count(*) filter (where _processed_at = last), count(*),"
+            " list(distinct flight_date order by flight_date)"
+            " filter (where _processed_at = last)"
+            " from marts.fct_flights,"
+            " (select max(_processed_at) as last from marts.fct_flights)"
+            " where departure_delay_minutes > ?",
+            [STRICT_MAX_DELAY],
+        ).fetchone()
+    return {"written": written, "every": every, "days": days}
+
+
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("publish")
@@ -177,6 +222,33 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
         refreshed_prod = base / "refreshed" / "warehouse" / places.prod.name
         if steps["refreshed"].returncode == 0:  # compared now: step 5 changes prod
             steps["found"], steps["apart"] = differences(places.prod, refreshed_prod)
+
+        # 4b. the next day's file also sends a flight of an old day again
+        assert run(env, "feed", "--start", str(RESENT_IN)).returncode == 0
+        steps["old_day_before"] = day_flights(places.prod, OLD_DAY)
+        flights_file = next((base / "data" / "inbox" / "flights").glob(f"*{RESENT_IN}*"))
+        resent = old_flight_row(base / "scratch", OLD_DAY)
+        with flights_file.open("a", encoding="utf-8") as out:
+            out.write(resent)
+        steps["resent"] = run(env, "publish")
+        steps["old_day_after"] = day_flights(places.prod, OLD_DAY)
+        steps["resent_quarantined"] = quarantined(places.prod, RESENT_IN)
+
+        # 4c. a blocking test broken by rows of the new day alone: the day's audit reads them
+        strict = copy_project(base / "strict_project")
+        facts = strict / "models" / "marts" / "core" / "fct_flights.yml"
+        yml = facts.read_text(encoding="utf-8")
+        bound = "max_value: \"{{ var('max_departure_delay_minutes') }}\""
+        assert yml.count(bound) == 1
+        facts.write_text(yml.replace(bound, f"max_value: {STRICT_MAX_DELAY}"), encoding="utf-8")
+        assert run(env, "feed", "--start", str(BROKEN_DAY)).returncode == 0
+        steps["before_strict_sha"] = sha256(places.prod)
+        steps["strict"] = run(env, "publish", project=strict)
+        steps["strict_sha"] = sha256(places.prod)
+        steps["strict_results"] = json.loads(
+            (places.candidate_artifacts / "target" / "run_results.json").read_text(encoding="utf-8")
+        )
+        steps["strict_late"] = late_departures(places.candidate)
 
         # 5. a project whose public mart drops a day
         shrinking = copy_project(base / "shrinking_project")
@@ -296,3 +368,33 @@ def test_public_mart_losing_a_day_is_refused_then_allowed_deliberately(scenario:
     assert record["allow_shrink"] is True
     (change,) = [change for change in record["public_marts"] if change["mart"] == SHRUNK_MART]
     assert change["days_lost"] == 1
+
+
+def test_a_day_sending_a_flight_of_an_old_day_leaves_that_day_as_it_was(scenario: dict) -> None:
+    assert scenario["resent"].returncode == 0, said(scenario["resent"])
+    assert scenario["old_day_after"] == scenario["old_day_before"]
+    assert [day for _, day in scenario["resent_quarantined"]] == [OLD_DAY]
+
+
+def test_the_day_audit_reads_the_rows_it_wrote_and_still_blocks_on_them(scenario: dict) -> None:
+    """A blocking test of an incremental model reads the day's rows, not the history."""
+    strict = scenario["strict"]
+    assert strict.returncode == 1, said(strict)
+    assert scenario["strict_sha"] == scenario["before_strict_sha"]
+    results = {
+        result["unique_id"].split(".")[2]: result
+        for result in scenario["strict_results"]["results"]
+    }
+    (name,) = [name for name in results if name.startswith("accepted_range_fct_flights_dep")]
+    failing = results[name]
+    assert failing["status"] == "fail"
+    late = scenario["strict_late"]
+    # the test counted the late departures its build wrote (the new day, and the day before
+    # it, which the new day's weather recomputes), not the history's
+    assert late["every"] > late["written"] > 0
+    assert BROKEN_DAY in late["days"] and len(late["days"]) <= 2
+    assert failing["failures"] == late["written"]
+    assert "_processed_at >=" in failing["compiled_code"]
+    # a table's tests read it whole
+    unique_airports = results["unique_dim_airports_airport_id"]
+    assert "_processed_at" not in unique_airports["compiled_code"]

@@ -8,7 +8,9 @@ builds:
   what the sources fresher than at prod's publish reach (selectors.yml, and
   ``dataops.core.build`` for why the ingestion log is left out). A new day of flights
   and weather builds those chains and the marts; a new reference extract its snapshot
-  and dimensions. The candidate is a copy of prod, so what is not rebuilt is prod's;
+  and dimensions. The candidate is a copy of prod, so what is not rebuilt is prod's.
+  Its tests read the rows it wrote (``DATAOPS_AUDIT_ROWS=changed``): an incremental
+  model's changed days, tables whole (macro ``audit_changed_rows_filter``);
 - everything (``--full-audit``, ``--full-refresh``, a prod published without a kept
   freshness, or a publish that brings no new file): a plain ``dbt build``.
 
@@ -39,6 +41,7 @@ from dataops.core.project import Project
 log = logging.getLogger(__name__)
 
 PARSE_STATE = "partial_parse.msgpack"
+AUDIT_ROWS = "DATAOPS_AUDIT_ROWS"
 SOURCES = "sources.json"
 
 
@@ -101,6 +104,8 @@ def build_candidate(
     elif full_refresh:
         command.append("--full-refresh")
     log.info("candidate: dbt %s", " ".join(command))
-    outcome = run_dbt(project, command, target, artifacts_dir, manifest=manifest)
+    # the day's build tests the rows it wrote (macro audit_changed_rows_filter)
+    env = {AUDIT_ROWS: "changed" if daily else "all"}
+    outcome = run_dbt(project, command, target, artifacts_dir, env=env, manifest=manifest)
     phases["build"] = time.monotonic() - started
     return CandidateBuild(outcome, daily, phases)
