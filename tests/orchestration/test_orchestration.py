@@ -18,7 +18,14 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance, Definitions
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    build_schedule_context,
+)
 
 from dataops.core.project import Project
 from dataops.data.feed import feed
@@ -149,6 +156,8 @@ def test_jobs_sensor_schedule_and_one_writer_per_warehouse(built: dict) -> None:
     assert defs.resolve_sensor_def("inbox").job_name == BUILD_JOB  # target ci: the build job
     schedule = defs.resolve_schedule_def("daily")
     assert schedule.job_name == BUILD_JOB and schedule.cron_schedule == "0 6 * * *"
+    # a full audit is a publish's: no weekly schedule when the runs build another target
+    assert "weekly_full_audit" not in {schedule.name for schedule in defs.schedules}
     for step in ("ingest", "dbt_models"):
         assert build.graph.node_dict[step].definition.pool == WRITER_POOL
     # DAGSTER_HOME's instance queues the runs of one warehouse one at a time
@@ -167,6 +176,10 @@ def test_prod_is_written_by_the_publish_job_only(built: dict) -> None:
     defs = build_definitions(settings)
     assert defs.resolve_sensor_def("inbox").job_name == "publish"
     assert defs.resolve_schedule_def("daily").job_name == "publish"
+    audit = defs.resolve_schedule_def("weekly_full_audit")
+    assert audit.job_name == "publish" and audit.cron_schedule == "0 7 * * 0"
+    (request,) = audit.evaluate_tick(build_schedule_context()).run_requests
+    assert request.run_config == {"ops": {"write_audit_publish": {"config": {"full_audit": True}}}}
     assert BUILD_JOB not in {job.name for job in defs.resolve_all_job_defs()}
     models = defs.resolve_assets_def(AssetKey(["marts", "fct_flights"]))
     with DagsterInstance.ephemeral() as instance:

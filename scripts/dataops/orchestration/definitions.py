@@ -11,7 +11,12 @@ from dataops.delivery.publish import PROD
 from dataops.orchestration import assets, outside, training
 from dataops.orchestration.manifest import ensure_manifest, load_manifest
 from dataops.orchestration.publish_job import publish_job
-from dataops.orchestration.sensors import alert_sensors, daily_schedule, inbox_sensor
+from dataops.orchestration.sensors import (
+    alert_sensors,
+    daily_schedule,
+    inbox_sensor,
+    weekly_full_audit,
+)
 from dataops.orchestration.settings import HOME_VARIABLE, Settings
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
                 settings, manifest_path, (set(models.keys), set(models.check_keys))
             ),
         ],
-        schedules=[daily_schedule(settings, sensed)],
+        # the weekly full audit reads the whole history of prod (a day's tests its rows)
+        schedules=[daily_schedule(settings, sensed)]
+        + ([weekly_full_audit(settings, publish)] if settings.publishes else []),
         resources={"dbt": assets.dbt_resource(settings)},
         executor=in_process_executor,
     )

@@ -46,6 +46,11 @@ class PublishConfig(Config):
         description="Rebuild every incremental model of the candidate from the landed files"
         " (after a model's columns changed): dataops publish --full-refresh.",
     )
+    full_audit: bool = Field(
+        default=False,
+        description="Build and test everything over the whole history, not only the day's"
+        " work and the rows it wrote: dataops publish --full-audit (the weekly schedule).",
+    )
 
 
 def published_events(
@@ -125,7 +130,11 @@ def publish_job(
             summaries.append(summary)
             return sum(counts.landed for counts in summary.sources.values())
 
-        options = {"full_refresh": config.full_refresh, "dagster_run_id": context.run_id}
+        options = {
+            "full_refresh": config.full_refresh,
+            "full_audit": config.full_audit,
+            "dagster_run_id": context.run_id,
+        }
         entry = activity.entry_of(project, "publish", options, lambda _project, _options: PROD)
         with activity.recording(entry, after=activity_hooks.after_publish):
             with steps.retried_if_transient(), resources.recorded(project, PROD, "publish") as run:
@@ -134,6 +143,7 @@ def publish_job(
                         project,
                         ingest_into,
                         config.full_refresh,
+                        full_audit=config.full_audit,
                         # the record goes into the candidate: prod is not written after the swap
                         before_swap=lambda candidate: resources.record_into(
                             project, run, candidate

@@ -103,6 +103,21 @@ def daily_schedule(settings: Settings, job: JobDefinition) -> ScheduleDefinition
     )
 
 
+def weekly_full_audit(settings: Settings, job: JobDefinition) -> ScheduleDefinition:
+    """Once a week, a publish whose tests read the whole history (``--full-audit``)."""
+    return ScheduleDefinition(
+        name="weekly_full_audit",
+        job=job,
+        cron_schedule=settings.audit_cron,
+        execution_timezone="UTC",
+        run_config={"ops": {"write_audit_publish": {"config": {"full_audit": True}}}},
+        default_status=DefaultScheduleStatus.RUNNING,
+        description=f"Every week ({settings.audit_cron} UTC): dataops publish --full-audit,"
+        " every model built and every test run over the whole history (a day's publish"
+        " tests the rows it wrote).",
+    )
+
+
 def _job_label(job_name: str) -> str:
     return "assets" if job_name.startswith(ASSET_JOB_PREFIX) else job_name
 

@@ -16,6 +16,7 @@ sensed files: prod, or the other target (the project's rule for the inbox).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ DEFAULT_TARGET = PROD
 CRON_VARIABLE = "DATAOPS_ORCHESTRATION_CRON"
 # Every day at 06:00 UTC: the sources send the day before during the night.
 DEFAULT_CRON = "0 6 * * *"
+AUDIT_CRON_VARIABLE = "DATAOPS_ORCHESTRATION_AUDIT_CRON"
+# Every Sunday at 07:00 UTC, after that day's publish: the full audit.
+DEFAULT_AUDIT_CRON = "0 7 * * 0"
 HOME_VARIABLE = "DAGSTER_HOME"
 # Runs with the same value of this tag run one at a time (dagster.yaml, written by
 # dataops.orchestration.home): DuckDB admits one writer per file.
@@ -47,6 +51,7 @@ class Settings:
     project: Project
     target: str = DEFAULT_TARGET
     cron: str = DEFAULT_CRON
+    audit_cron: str = DEFAULT_AUDIT_CRON
     # DAGSTER_HOME, by default the folder ``dagster`` of the warehouse folder
     home: Path = None  # type: ignore[assignment]  # set from the environment when not given
 
@@ -64,6 +69,9 @@ class Settings:
             os.environ.get(TARGET_VARIABLE) or DEFAULT_TARGET,
             os.environ.get(CRON_VARIABLE) or DEFAULT_CRON,
         )
+        audit_cron = os.environ.get(AUDIT_CRON_VARIABLE)
+        if audit_cron:
+            settings = dataclasses.replace(settings, audit_cron=audit_cron)
         settings.check()
         return settings
 
