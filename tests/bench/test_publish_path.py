@@ -118,6 +118,8 @@ def test_the_publish_path_publishes_the_history_a_new_day_and_a_corrected_day(
         assert step.prod_bytes_after > 0
         # each publish recorded what it cost into the prod it made, the recording's share too
         assert 0 < step.recording_seconds < step.seconds
+        # and what profiling its relations cost, within its build phase
+        assert 0 < step.profile_seconds < step.phases["build"]
     # a day's publish works beside prod: the extra disk it took is measured, not zero
     assert steps["publish_new_day"].peak_extra_disk_bytes > 0
     # the corrected day reached prod: one flight's arrival delay one minute more than before

@@ -331,6 +331,9 @@ def to_json(results: Sequence[ScaleResult]) -> dict[str, object]:
                 "recording_over_publish": {
                     name: round(step.recording_share, 5) for name, step in result.publishes.items()
                 },
+                "profiles_over_build": {
+                    name: round(step.profile_share, 4) for name, step in result.publishes.items()
+                },
                 "slowest_models": result.slowest_models,
                 "new_day_slowest_models": result.new_day_slowest_models,
             }

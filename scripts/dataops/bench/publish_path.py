@@ -17,7 +17,8 @@ previous prod, the artifacts; sampled), and the phases the publish record
 publish: the cost of a day against the cost of the history. What recording the
 publish's resources cost (its sampler's CPU and measuring the stores for the
 record, as ``observability.run_resources`` in prod keeps them) is reported as a
-share of the publish's wall time.
+share of the publish's wall time; what profiling its relations cost
+(``observability.profile_runs``) as a share of its build phase.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ class PublishStep:
     nodes: int = 0
     # what recording the publish's resources cost: its sampler's CPU and writing the record
     recording_seconds: float = 0.0
+    # what profiling its relations cost (observability.profile_runs of its build)
+    profile_seconds: float = 0.0
+
+    @property
+    def profile_share(self) -> float:
+        """The profiles' seconds as a share of the build phase (dbt's build, hooks included)."""
+        build = self.phases.get("build", 0.0)
+        return self.profile_seconds / build if build else 0.0
 
     @property
     def recording_share(self) -> float:
@@ -159,6 +168,24 @@ def _recording_seconds(warehouse_dir: Path) -> float:
     return float(rows[0][0] or 0.0) if rows else 0.0
 
 
+def _profile_seconds(warehouse_dir: Path) -> float:
+    """Seconds the profiles of prod's last profiled invocation took (0: none recorded)."""
+    prod = warehouse_dir / "prod.duckdb"
+    with duckdb.connect(str(prod), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'observability'"
+            " and table_name = 'profile_runs'"
+        ).fetchall()[0][0]
+        if not found:
+            return 0.0
+        rows = con.execute(
+            "select sum(profile_seconds) from observability.profile_runs"
+            " where invocation_id = (select arg_max(invocation_id, started_at)"
+            " from observability.profile_runs)"
+        ).fetchall()
+    return float(rows[0][0] or 0.0) if rows else 0.0
+
+
 def prepare(folder: Path, generated_inbox: Path, held: Path) -> None:
     """The publish path's own inbox and held-back day, hard links of the generated files."""
     link_tree(generated_inbox, folder / "data" / "inbox")
@@ -198,6 +225,7 @@ def publish_path(
             {key: float(value) for key, value in (record.get("phases") or {}).items()},
             _nodes(warehouse_dir),
             _recording_seconds(warehouse_dir),
+            _profile_seconds(warehouse_dir),
         )
 
     publish("publish_first")

@@ -267,6 +267,10 @@ def bench_table(results: list[bench_module.ScaleResult]) -> None:
             "  recording resources / wall",
             lambda r, name=name: f"{100 * r.publishes[name].recording_share:.2f}%",
         )
+        row(
+            "  profiles / build",
+            lambda r, name=name: f"{100 * r.publishes[name].profile_share:.1f}%",
+        )
     row("landed GB", lambda r: f"{r.landed_bytes / 1e9:.2f}")
     row("verify (every landed file)", lambda r: f"{r.seconds('verify'):.1f}")
     row("verify s per GB landed", lambda r: f"{r.verify_seconds_per_gb:.2f}")
