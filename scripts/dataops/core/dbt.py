@@ -21,7 +21,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,6 +152,12 @@ def _release_duckdb() -> None:
     other settings in the same process; dbt-duckdb keeps its connection
     between invocations, so without this a later ingest, or a read-only
     summary, in the same process would fail.
+
+    The close takes the environment's lock, as the resources sampler does to read
+    DuckDB's memory through that connection (``dataops.observability.sampling``):
+    DuckDB 2.0 refuses to close a connection another thread is using ("connection is
+    busy with another call") rather than wait, and dbt-duckdb 1.11.1's ``close`` does
+    not lock.
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
@@ -159,7 +165,8 @@ def _release_duckdb() -> None:
     if environment is not None:
         handle = getattr(environment, "close", None)
         if handle is not None:
-            handle()
+            with getattr(environment, "lock", nullcontext()):
+                handle()
     DuckDBConnectionManager.close_all_connections()
 
 
