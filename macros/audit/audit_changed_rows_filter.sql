@@ -9,9 +9,23 @@
         if model.test_metadata else none -%}
     {%- set node = graph.nodes.get(model.attached_node or '') -%}
     {%- if test_name not in var('audit_changed_rows_tests')
-        or node is none or node.unique_id not in selected_resources
-        or '_processed_at' not in node.columns -%}
+        or node is none or node.unique_id not in selected_resources -%}
         {{ return('') }}
+    {%- endif -%}
+    {%- set files_after = env_var('DATAOPS_AUDIT_FILES_AFTER', '') -%}
+    {%- set condition = none -%}
+    {%- if '_processed_at' in node.columns -%}
+        {#- rows an incremental model (re)computed in this run -#}
+        {%- set condition = '_processed_at >= cast(cast('
+            ~ sql_string(run_started_at.isoformat())
+            ~ ' as timestamp with time zone) as '
+            ~ dbt.type_timestamp() ~ ')' -%}
+    {%- elif files_after and '_ingested_at' in node.columns
+        and '_file_sha256' in node.columns -%}
+        {#- rows of the files landed since prod's last ingested file -#}
+        {%- set condition = '_ingested_at > cast('
+            ~ sql_string(files_after) ~ ' as ' ~ dbt.type_timestamp()
+            ~ ')' -%}
     {%- endif -%}
     {#- a view reads changed rows only from incremental parents built now -#}
     {%- set parents = [node] if node.config.materialized == 'incremental'
@@ -22,7 +36,7 @@
             {%- do parents.append(graph.nodes[parent_id]) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if not parents -%}
+    {%- if condition is none or not parents -%}
         {{ return('') }}
     {%- endif -%}
     {%- for parent in parents -%}
@@ -31,9 +45,5 @@
             {{ return('') }}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(
-        '_processed_at >= cast(cast('
-        ~ sql_string(run_started_at.isoformat())
-        ~ ' as timestamp with time zone) as ' ~ dbt.type_timestamp() ~ ')'
-    ) }}
+    {{ return(condition) }}
 {%- endmacro %}

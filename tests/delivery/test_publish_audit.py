@@ -395,6 +395,12 @@ def test_the_day_audit_reads_the_rows_it_wrote_and_still_blocks_on_them(scenario
     assert BROKEN_DAY in late["days"] and len(late["days"]) <= 2
     assert failing["failures"] == late["written"]
     assert "_processed_at >=" in failing["compiled_code"]
+    # a staging view's tests read the rows of the files received after prod's newest
+    staged = results["not_null_stg_flights__flights_flight_id"]
+    assert "_ingested_at > cast(" in staged["compiled_code"]
     # a table's tests read it whole
     unique_airports = results["unique_dim_airports_airport_id"]
     assert "_processed_at" not in unique_airports["compiled_code"]
+    # unit tests check code (CI, the full audit), not the day's data
+    ran = [result["unique_id"] for result in scenario["strict_results"]["results"]]
+    assert ran and not [name for name in ran if name.startswith("unit_test.")]

@@ -323,6 +323,7 @@ def _publish(
             places.prod_artifacts,
             daily=daily,
             full_refresh=full_refresh,
+            files_after=publish_inputs.last_received(places.prod) if daily else None,
         )
         phases.update(built.phases)
         clock = time.monotonic()

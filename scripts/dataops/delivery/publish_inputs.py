@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -127,6 +128,24 @@ def landed_count(warehouse: Path) -> int:
                 0
             ][0]
         )
+
+
+def last_received(prod: Path) -> datetime | None:
+    """When prod's newest logged file was received (none: no prod, or an empty log).
+
+    Files a day's publish brings (ingested now, or carried over from a publish that did
+    not go through since) were all received later: their rows are the day's landing rows.
+    """
+    if not prod.exists():
+        return None
+    with duckdb.connect(str(prod), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
+            [LOG_TABLE],
+        ).fetchall()[0][0]
+        if not found:
+            return None
+        return con.execute(f"select max(received_at) from {LOG_TABLE}").fetchall()[0][0]
 
 
 def inbox_files(project: Project) -> int:
