@@ -1,7 +1,7 @@
 """The publish job: ``dataops publish`` (write-audit-publish into prod) as one step.
 
-``dataops.delivery.publish.publish`` ingests the inbox into a candidate of prod (with the
-sources' freshness recorded right after), builds and tests it, and swaps it into
+``dataops.delivery.publish.publish`` ingests the inbox into a candidate of prod, measures
+the sources' freshness, builds and tests it, and swaps it into
 prod only if every blocking test passed. What a publish put into prod is
 recorded on the asset graph from the artifacts saved with prod: each source with
 the files ingested, each dbt node the build (re)built, each asset check with its
@@ -126,7 +126,8 @@ def publish_job(
         summaries: list[IngestSummary] = []
 
         def ingest_into(target: str) -> int:
-            summary = steps.ingest_inbox(context, settings, target)
+            # the candidate's build measures the sources' freshness after its parse
+            summary = steps.ingest_inbox(context, settings, target, freshness=False)
             summaries.append(summary)
             return sum(counts.landed for counts in summary.sources.values())
 

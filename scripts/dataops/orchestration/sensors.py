@@ -38,7 +38,9 @@ from dataops.observability import alerts
 from dataops.orchestration.failures import ALERTED
 from dataops.orchestration.settings import Settings
 
-SENSOR_SECONDS = 30
+# The inbox is listed every 5 s (a directory listing and a stat per file): a day's file
+# waits for the tick at most that long before its publish is requested.
+SENSOR_SECONDS = 5
 # Runs of assets materialized from the UI belong to Dagster's implicit job.
 ASSET_JOB_PREFIX = "__ASSET_JOB"
 

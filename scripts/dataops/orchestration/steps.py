@@ -24,8 +24,14 @@ from dataops.orchestration.failures import is_transient, stop
 from dataops.orchestration.settings import Settings
 
 
-def ingest_inbox(context: OpExecutionContext, settings: Settings, target: str) -> IngestSummary:
-    """Take the inbox into ``target``'s landing and log, then record the sources' freshness."""
+def ingest_inbox(
+    context: OpExecutionContext, settings: Settings, target: str, *, freshness: bool = True
+) -> IngestSummary:
+    """Take the inbox into ``target``'s landing and log, then record the sources' freshness.
+
+    ``freshness`` false: the caller measures it itself (a publish's candidate build does,
+    right after its parse).
+    """
     summary = ingest(settings.project, target)
     for outcome in summary.rejected:
         context.log.warning(f"rejected {outcome.source}/{outcome.original_name}: {outcome.reason}")
@@ -33,10 +39,11 @@ def ingest_inbox(context: OpExecutionContext, settings: Settings, target: str) -
         context.log.info(f"waiting {left.entry.shown}: {left.reason}")
     for left in summary.failed:
         context.log.error(f"failed {left.entry.shown}: {left.reason} (left in the inbox)")
-    freshness = run_dbt(
-        settings.project, ["source", "freshness"], target, settings.artifacts_dir(target)
-    )
-    context.log.info(f"dbt source freshness on {target}: {dict(freshness.models)}")
+    if freshness:
+        measured = run_dbt(
+            settings.project, ["source", "freshness"], target, settings.artifacts_dir(target)
+        )
+        context.log.info(f"dbt source freshness on {target}: {dict(measured.models)}")
     return summary
 
 
