@@ -1,20 +1,19 @@
 {#- A test's rows: its `where`, and in a day's publish the rows it changed. -#}
 {% macro get_where_subquery(relation) -%}
-    {%- set filters = [] -%}
     {%- set where = config.get('where', '') -%}
-    {%- if where -%}
-        {%- do filters.append('(' ~ where ~ ')') -%}
-    {%- endif -%}
     {%- set changed = audit_changed_rows_filter() -%}
-    {%- if changed -%}
-        {%- do filters.append(changed) -%}
+    {#-
+        `where` as dbt writes it: Spark reads `where (...)` right after a
+        table as an alias with column names
+    -#}
+    {%- if changed and where -%}
+        {%- set where = changed ~ ' and (' ~ where ~ ')' -%}
+    {%- elif changed -%}
+        {%- set where = changed -%}
     {%- endif -%}
-    {%- if filters -%}
+    {%- if where -%}
         {%- set filtered -%}
-            (
-                select * from {{ relation }}
-                where {{ filters | join(' and ') }}
-            ) dbt_subquery
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}
