@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from dataops.core.errors import DataOpsError
+from dataops.core.zones import has_relation
 
 PUBLISH_STEPS = ("publish_first", "publish_new_day", "publish_resent_day")
 # the column a corrected day changes, and by how much (minutes)
@@ -172,11 +173,7 @@ def _profile_seconds(warehouse_dir: Path) -> float:
     """Seconds the profiles of prod's last profiled invocation took (0: none recorded)."""
     prod = warehouse_dir / "prod.duckdb"
     with duckdb.connect(str(prod), read_only=True) as con:
-        found = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'observability'"
-            " and table_name = 'profile_runs'"
-        ).fetchall()[0][0]
-        if not found:
+        if not has_relation(con, "observability.profile_runs"):
             return 0.0
         rows = con.execute(
             "select sum(profile_seconds) from observability.profile_runs"

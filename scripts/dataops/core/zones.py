@@ -69,6 +69,26 @@ class SourceRows:
         return self.staging == self.trusted + self.quarantine
 
 
+def relations_in(
+    con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None
+) -> set[str]:
+    """The tables and views of ``schema`` in ``database`` (the connection's own by default)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables"
+        " where table_catalog = coalesce(?, current_database()) and table_schema = ?",
+        [database, schema],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def has_relation(
+    con: duckdb.DuckDBPyConnection, relation: str, database: str | None = None
+) -> bool:
+    """Whether ``relation`` (``schema.name``) exists in ``database`` (the connection's own)."""
+    schema, _, name = relation.partition(".")
+    return name in relations_in(con, schema, database)
+
+
 def table_rows(warehouse: Path, relations: Sequence[str]) -> dict[str, int]:
     """Row counts of named relations (``schema.table``), opened read-only."""
     if not warehouse.exists():

@@ -24,6 +24,7 @@ import yaml
 
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
+from dataops.core.zones import has_relation
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +120,6 @@ def public_marts(manifest: Path) -> list[Mart]:
     )
 
 
-def _exists(con: duckdb.DuckDBPyConnection, database: str, mart: Mart) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = ? and schema_name = ?"
-            " and table_name = ?",
-            [database, mart.schema, mart.alias],
-        ).fetchall()[0][0]
-        + con.execute(
-            "select count(*) from duckdb_views() where database_name = ? and schema_name = ?"
-            " and view_name = ?",
-            [database, mart.schema, mart.alias],
-        ).fetchall()[0][0]
-    )
-
-
 def compare(prod: Path, candidate: Path, marts: list[Mart]) -> list[Change]:
     """Rows and days of each public mart in prod and in the candidate (both read-only)."""
     changes = []
@@ -141,12 +127,12 @@ def compare(prod: Path, candidate: Path, marts: list[Mart]) -> list[Change]:
         con.execute("attach ? as published (read_only)", [str(prod)])
         con.execute("attach ? as proposed (read_only)", [str(candidate)])
         for mart in marts:
-            if not _exists(con, "published", mart):
+            if not has_relation(con, f"{mart.schema}.{mart.alias}", "published"):
                 continue  # a mart prod does not have yet loses nothing
             old = f'published."{mart.schema}"."{mart.alias}"'
             new = f'proposed."{mart.schema}"."{mart.alias}"'
             # a public mart the candidate no longer has lost every row and every day
-            kept = _exists(con, "proposed", mart)
+            kept = has_relation(con, f"{mart.schema}.{mart.alias}", "proposed")
             prod_rows = con.execute(f"select count(*) from {old}").fetchall()[0][0]
             candidate_rows = (
                 con.execute(f"select count(*) from {new}").fetchall()[0][0] if kept else 0

@@ -27,6 +27,7 @@ import duckdb
 
 from dataops.core.errors import DataOpsError
 from dataops.core.project import Project
+from dataops.core.zones import has_relation
 from dataops.ingest.file_checks import sql_string
 from dataops.ingest.ingestion_log import LANDED, LOG_TABLE, open_log
 
@@ -139,11 +140,7 @@ def last_received(prod: Path) -> datetime | None:
     if not prod.exists():
         return None
     with duckdb.connect(str(prod), read_only=True) as con:
-        found = con.execute(
-            "select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
-            [LOG_TABLE],
-        ).fetchall()[0][0]
-        if not found:
+        if not has_relation(con, LOG_TABLE):
             return None
         return con.execute(f"select max(received_at) from {LOG_TABLE}").fetchall()[0][0]
 
@@ -193,11 +190,7 @@ def carry_over_log(old_candidate: Path, candidate: Path) -> int:
             )
             return 0
         try:
-            exists = con.execute(
-                "select count(*) from duckdb_tables() where database_name = 'unpublished'"
-                " and schema_name = 'landing' and table_name = 'ingested_files'"
-            ).fetchall()[0][0]
-            if not exists:
+            if not has_relation(con, LOG_TABLE, "unpublished"):
                 return 0
             missing = f"""
                 from unpublished.{LOG_TABLE} as old

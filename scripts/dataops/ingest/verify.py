@@ -43,6 +43,7 @@ import duckdb
 from dataops.core.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.core.files import sha256_of
 from dataops.core.project import Project
+from dataops.core.zones import has_relation
 from dataops.ingest.run import LANDED, LOG_TABLE
 from dataops.ingest.verify_owners import sort_strays
 
@@ -162,17 +163,6 @@ def _connect(
     return con
 
 
-def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, name = relation.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_catalog = current_database() and table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
-
-
 def logged_files(
     warehouse: Path,
     not_loaded_into: Mapping[str, str] | None = None,
@@ -188,14 +178,14 @@ def logged_files(
         return None
     con = _connect(warehouse, attach)
     try:
-        if not _exists(con, LOG_TABLE):
+        if not has_relation(con, LOG_TABLE):
             return None
         # The distinct SHA-256 of each model first: a scan of one column (dictionary
         # encoded), then an anti-join of the log against a few thousand keys.
         loaded = [
             f"select distinct '{source}' as source, _file_sha256 as sha256 from {relation}"
             for source, relation in (not_loaded_into or {}).items()
-            if _exists(con, relation)
+            if has_relation(con, relation)
         ]
         unloaded = (
             " and not exists (select 1 from loaded where loaded.source = files.source"

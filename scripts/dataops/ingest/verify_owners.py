@@ -28,6 +28,7 @@ import duckdb
 
 from dataops.core.errors import DataOpsError, is_duckdb_lock, warehouse_locked
 from dataops.core.project import Project
+from dataops.core.zones import has_relation
 from dataops.ingest.run import LANDED, LOG_TABLE
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,7 @@ def other_logs(project: Project, own: Path) -> list[OtherLog]:
 def _landed_in_file(path: Path) -> set[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        schema, table = LOG_TABLE.split(".")
-        (exists,) = con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0]
-        if not exists:
+        if not has_relation(con, LOG_TABLE):
             return set()
         rows = con.execute(
             f"select distinct landed_path from {LOG_TABLE} where status = ?", [LANDED]

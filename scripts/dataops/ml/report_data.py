@@ -19,6 +19,7 @@ import pandas as pd
 
 from dataops.core.errors import DataOpsError
 from dataops.core.project import find_project_root
+from dataops.core.zones import relations_in
 from dataops.ml import registry, settings
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,7 @@ def _latest(con: duckdb.DuckDBPyConnection, table: str, key: str, columns: str) 
 
 
 def _history(con: duckdb.DuckDBPyConnection) -> dict:
-    present = {
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]
-        ).fetchall()
-    }
+    present = relations_in(con, SCHEMA)
     result: dict = {"daily": [], "drift": [], "scoring": []}
     if "model_daily_performance" in present:
         result["daily"] = [

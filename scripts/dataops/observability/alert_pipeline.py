@@ -12,6 +12,7 @@ import os
 from datetime import datetime
 
 from dataops.core.project import Project
+from dataops.core.zones import relations_in
 from dataops.delivery.publish import PROD, Places
 from dataops.ingest.ingestion_log import LOG_TABLE, REJECTED
 from dataops.observability.alert_problems import (
@@ -20,7 +21,6 @@ from dataops.observability.alert_problems import (
     failing_rows,
     failing_rows_table,
     records,
-    relations,
     rows_fact,
     when,
 )
@@ -30,7 +30,7 @@ def rejected_files(
     con, project: Project, since: datetime | None
 ) -> tuple[list[Problem], datetime | None]:
     """Files ingest rejected after ``since``, and the time of the newest one."""
-    if "ingested_files" not in relations(con, "landing"):
+    if "ingested_files" not in relations_in(con, "landing"):
         return [], since
     rows = records(
         con,
@@ -76,7 +76,7 @@ def _candidate_failures(places: Places) -> tuple[datetime | None, list[tuple[str
     """The latest build recorded in the candidate: when, its failures as facts, their ids."""
     con = connect(places.candidate)
     try:
-        if "invocations" not in relations(con, "observability"):
+        if "invocations" not in relations_in(con, "observability"):
             return None, [], ""
         latest = con.execute(
             "select invocation_id, started_at from observability.invocations"

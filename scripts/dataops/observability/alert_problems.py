@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from dataops.core.errors import DataOpsError
+from dataops.core.zones import relations_in
 from dataops.observability import budgets, known_gaps
 
 ANOMALY_TESTS = frozenset(
@@ -89,13 +90,6 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
             f"cannot read {warehouse}: {cause}",
             "another process is writing it (a build, an ingest): check again once it has finished",
         ) from error
-
-
-def relations(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]
-    ).fetchall()
-    return {row[0] for row in rows}
 
 
 def records(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence = ()) -> list[dict]:
@@ -174,7 +168,7 @@ def failing_rows_table(con: duckdb.DuckDBPyConnection, test_name: str) -> str | 
     dbt names it after the test, or (names of 64 characters or more) after a prefix
     and the MD5 of the name.
     """
-    tables = relations(con, "test_failures")
+    tables = relations_in(con, "test_failures")
     if test_name in tables:
         return f"test_failures.{test_name}"
     label = "_" + hashlib.md5(test_name.encode()).hexdigest()
@@ -336,7 +330,7 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> list[Problem]:
 
 def history_problems(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[Problem]:
     """Every open problem of the observability history in ``con`` (the file ``warehouse``)."""
-    observability = relations(con, "observability")
+    observability = relations_in(con, "observability")
     if not {"invocations", "test_results", "node_runs"} <= observability:
         return []
     monitoring = observability - RUN_HISTORY

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from dataops.core.project import Project
+from dataops.core.zones import has_relation
 from dataops.ml.settings import project_vars
 
 GB = 1000**3
@@ -173,11 +174,7 @@ def _stores(con: duckdb.DuckDBPyConnection, now: datetime, horizon_days: int) ->
 
 def findings(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> list[Finding]:
     """Every budget finding of the run resources recorded in ``con`` (none recorded: none)."""
-    present = con.execute(
-        "select 1 from information_schema.tables"
-        " where table_schema = 'observability' and table_name = 'run_resources'"
-    ).fetchall()
-    if not present:
+    if not has_relation(con, "observability.run_resources"):
         return []
     latest = con.execute("select max(ended_at) from observability.run_resources").fetchall()[0][0]
     return _memory(con) + _stores(con, now or latest or datetime.now(), TREND_HORIZON_DAYS)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dataops.core.zones import relations_in
+
 log = logging.getLogger(__name__)
 
 SCHEMA = "observability"
@@ -88,12 +90,7 @@ def cleaning(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "min": low,
             "max": high,
         }
-    present = {
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'quarantine'"
-        ).fetchall()
-    }
+    present = relations_in(con, "quarantine")
     compared = []
     for zone, name in sorted(relations):
         if zone != "staging":

@@ -19,6 +19,8 @@ from datetime import date
 
 import duckdb
 
+from dataops.core.zones import has_relation
+
 log = logging.getLogger(__name__)
 
 SCHEMA, TABLE = "seeds", "known_data_gaps"
@@ -46,11 +48,7 @@ def gap_key(
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[GapKey, str]:
     """The reason of each known gap; empty when the warehouse has no seed table."""
-    present = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [SCHEMA, TABLE],
-    ).fetchone()
-    if not present or not present[0]:
+    if not has_relation(con, f"{SCHEMA}.{TABLE}"):
         return {}
     rows = con.execute(
         f"""

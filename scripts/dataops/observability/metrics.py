@@ -22,7 +22,8 @@ from prometheus_client.registry import Collector
 
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
-from dataops.observability.alert_problems import ANOMALY_TESTS, connect, relations
+from dataops.core.zones import relations_in
+from dataops.observability.alert_problems import ANOMALY_TESTS, connect
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ def _families(target: str) -> dict[str, GaugeMetricFamily]:
 
 
 def _read(con: duckdb.DuckDBPyConnection, target: str, out: dict[str, GaugeMetricFamily]) -> None:
-    observability = relations(con, "observability")
-    if "ingested_files" in relations(con, "landing"):
+    observability = relations_in(con, "observability")
+    if "ingested_files" in relations_in(con, "landing"):
         for source, epoch in con.execute(
             "select source, epoch(max(received_at)) from landing.ingested_files"
             " where status = 'landed' group by source order by source"
@@ -158,7 +159,7 @@ def _resources(con: duckdb.DuckDBPyConnection, target: str, out: dict) -> None:
         out["warehouse_bytes"].add_metric([target], warehouse)
     out["landing_bytes"].add_metric([target], landing)
     out["landing_files"].add_metric([target], files)
-    if "zone_sizes" in relations(con, "observability"):
+    if "zone_sizes" in relations_in(con, "observability"):
         for zone, size in con.execute(
             "select zone, bytes from observability.zone_sizes where run_id = ("
             " select zone_sizes.run_id from observability.zone_sizes"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from dataops.core.zones import relations_in
 from dataops.observability import budgets
-from dataops.observability.alert_problems import relations
 
 # The slowest steps listed: nodes of the latest run of each, by seconds.
 SLOWEST = 15
@@ -83,7 +83,7 @@ def _trends(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def collect(con: duckdb.DuckDBPyConnection, _warehouse: Path) -> dict:
     """Runs, zone sizes over time, growth trends and the slowest steps of the warehouse."""
-    observability = relations(con, "observability")
+    observability = relations_in(con, "observability")
     payload: dict = {"runs": [], "zones": [], "trends": [], "slowest": []}
     if "run_resources" in observability:
         payload["runs"] = _rows(
