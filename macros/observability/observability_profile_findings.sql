@@ -1,5 +1,5 @@
 {#- Rows of observability.profile_findings: hygiene warnings, with evidence. -#}
-{% macro observability_profile_findings() -%}
+{% macro observability_profile_findings(files=none) -%}
     {%- set lit = observability_literal -%}
     {%- set spread = var('observability_profile_outlier_spread', 3) -%}
     {%- set future_allowed = var('observability_profile_future_allowed', [])
@@ -16,6 +16,94 @@
             or starts_with(lower(column_name), 'dbt_') as is_lineage
         from observability.column_profiles
         where invocation_id = {{ lit(invocation_id) }}
+    ),
+
+    {#- this run's parts of each number column beside the column's previous
+        profile: values beyond all it held and far outside its spread; files
+        (the ingestion log) names the landed files a part is cut by -#}
+    parts as (
+        select
+            parts.unique_id,
+            parts.relation_name,
+            parts.column_name,
+            case
+                when parts.part is null then 'the relation'
+                when try_cast(parts.part as date) is not null then parts.part
+                {%- if files %}
+                    when files.original_name is not null
+                        then files.original_name
+                {%- endif %}
+                else 'file ' || left(parts.part, 12)
+            end as part_name,
+            try_cast(parts.min_value as double) as low,
+            try_cast(parts.max_value as double) as high
+        from observability.column_part_profiles as parts
+        {%- if files %}
+            left join (
+                select sha256, min(original_name) as original_name
+                from {{ files }}
+                group by sha256
+            ) as files on parts.part = files.sha256
+        {%- endif %}
+        where
+            parts.invocation_id = {{ lit(invocation_id) }}
+            and parts.type_family = 'number'
+            and not starts_with(parts.column_name, '_')
+    ),
+
+    history as (
+        select
+            unique_id,
+            column_name,
+            row_count,
+            try_cast(min_value as double) as low,
+            try_cast(max_value as double) as high,
+            try_cast(quantiles[1] as double) as p05,
+            try_cast(quantiles[5] as double) as p95
+        from observability.column_profiles
+        where
+            invocation_id != {{ lit(invocation_id) }}
+            and unique_id in (select unique_id from parts)
+            and type_family = 'number'
+        qualify row_number() over (
+            partition by unique_id, column_name order by profiled_at desc
+        ) = 1
+    ),
+
+    beyond_history as (
+        select
+            parts.unique_id,
+            parts.relation_name,
+            parts.column_name,
+            string_agg(parts.part_name, ', ' order by parts.part_name)
+                as part_names,
+            min(parts.low) as low,
+            max(parts.high) as high,
+            any_value(history.low) as history_low,
+            any_value(history.high) as history_high,
+            any_value(history.p05) as p05,
+            any_value(history.p95) as p95,
+            any_value(history.row_count) as history_rows
+        from parts
+        inner join history
+            on
+                parts.unique_id = history.unique_id
+                and parts.column_name = history.column_name
+        where
+            history.p95 > history.p05
+            and (
+                (
+                    parts.high > history.high
+                    and parts.high
+                    > history.p95 + {{ spread }} * (history.p95 - history.p05)
+                )
+                or (
+                    parts.low < history.low
+                    and parts.low
+                    < history.p05 - {{ spread }} * (history.p95 - history.p05)
+                )
+            )
+        group by parts.unique_id, parts.relation_name, parts.column_name
     ),
 
     findings as (
@@ -78,6 +166,20 @@
                 or try_cast(min_value as double)
                 < p05 - {{ spread }} * (p95 - p05)
             )
+        union all
+        select
+            unique_id,
+            relation_name,
+            column_name,
+            'outside_history' as rule_id,
+            format(
+                'this run''s rows ({}) hold {} to {}: beyond the {} to {} of'
+                || ' the {} rows profiled before, and {} times the spread of'
+                || ' their 5% and 95% quantiles ({} and {}) past them',
+                part_names, low, high, history_low, history_high,
+                history_rows, {{ spread }}, p05, p95
+            ) as evidence
+        from beyond_history
         union all
         select
             unique_id,

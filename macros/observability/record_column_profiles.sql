@@ -123,7 +123,9 @@
     ) -%}
     {%- do run_query(
         'insert into observability.profile_findings by name\n'
-        ~ observability_profile_findings()
+        ~ observability_profile_findings(
+            'landing.ingested_files'
+            if 'landing.ingested_files' in columns_of else none)
     ) -%}
     {%- do run_query(
         'insert into observability.profile_runs by name select '

@@ -4,11 +4,14 @@ uses; a column one click from its lineage; a model's page naming each column's t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import BrowserContext
 
 from dataops.catalog import glossary, glossary_site
+from dataops.observability import report
 from tests.observability.test_browser import Watched, chromium
 
 pytestmark = pytest.mark.e2e
@@ -121,3 +124,52 @@ def test_a_models_page_names_the_term_of_each_column(
     assert page.locator("#gl-term-delayed_flight").is_visible()
     assert browser.external == []
     assert browser.errors == []
+
+
+def test_the_report_names_each_columns_term_one_click_from_the_glossary(
+    browser: Watched,
+    built_days: dict,
+    artefacts: tuple[dict, dict],
+    loaded: glossary.Glossary,
+    tmp_path: Path,
+) -> None:
+    """The report's Profiles page names the chosen column's term, and the term of the same
+    column in every zone, each a link that opens the docs site's Glossary on it."""
+    output = tmp_path / "report.html"
+    report.generate(built_days["warehouse"], built_days["target_dir"] / "manifest.json", output)
+    page = browser.page
+    page.goto(output.as_uri() + "#profiles")
+    page.wait_for_selector("#profiles-now tr")
+    page.select_option("#profiles-relation", "fct_flights")
+    page.select_option("#profiles-column", "is_arrival_delayed")
+    term = loaded.terms[loaded.column_terms[(FCT, "is_arrival_delayed")]]
+    link = page.locator("#profiles-term a.term")
+    assert link.inner_text() == term.name
+    assert term.definition in page.inner_text("#profiles-term")
+    href = link.get_attribute("href")
+    assert href is not None and href.endswith(f"docs.html?term={term.id}")
+    # the same column in every zone: each row's term is that model's own
+    uids = {
+        node["name"]: uid
+        for uid, node in artefacts[0]["nodes"].items()
+        if node["resource_type"] in ("model", "snapshot", "seed")
+    }
+    rows = page.locator("#profiles-zones tbody tr").all()
+    assert len(rows) >= 2
+    for row in rows:
+        cells = row.locator("td")
+        owner = loaded.column_terms.get((uids[cells.nth(1).inner_text()], "is_arrival_delayed"))
+        assert cells.nth(2).inner_text() == (loaded.terms[owner].name if owner else "")
+    # a column without a term says so (the landing zone keeps the sources' own names)
+    page.select_option("#profiles-relation", "ldg_flights__flights")
+    options = page.eval_on_selector_all("#profiles-column option", "o => o.map(x => x.value)")
+    landing = uids["ldg_flights__flights"]
+    page.select_option(
+        "#profiles-column", next(c for c in options if (landing, c) not in loaded.column_terms)
+    )
+    assert page.locator("#profiles-term a.term").count() == 0
+    assert "No glossary term" in page.inner_text("#profiles-term")
+    page.goto(urljoin(output.as_uri(), href))
+    page.wait_for_selector("#glossary:not([hidden])")
+    assert page.locator(f"#gl-term-{term.id}").is_visible()
+    assert browser.external == [] and browser.errors == []

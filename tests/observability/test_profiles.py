@@ -228,6 +228,43 @@ def test_hygiene_finds_the_known_defects_of_the_real_data(daily: dict) -> None:
     assert ("trusted_weather_observations", "wind_speed_mph", "far_outside_spread") not in found
 
 
+def test_hygiene_finds_the_day_that_left_the_columns_history(daily: dict) -> None:
+    """The build that received 12 February's weather file finds its 1,048 mph reading beyond
+    everything the column held after 11 February; the first build has no history to leave."""
+    with _connect(daily) as con:
+        builds = [
+            row[0]
+            for row in con.execute(
+                "select invocation_id from observability.profile_runs"
+                " group by invocation_id order by min(started_at)"
+            ).fetchall()
+        ][:DAYS]  # the daily builds, then the other tests' profile runs
+        found = con.execute(
+            "select invocation_id, split_part(unique_id, '.', -1), column_name, evidence"
+            " from observability.profile_findings where rule_id = 'outside_history'"
+        ).fetchall()
+        (before,) = con.execute(
+            "select max_value from observability.column_profiles where invocation_id = ?"
+            " and unique_id like '%.stg_weather__observations'"
+            " and column_name = 'wind_speed_mph'",
+            [builds[0]],
+        ).fetchone()
+    assert len(builds) == DAYS
+    by_build = {
+        build: {(name, column): ev for b, name, column, ev in found if b == build}
+        for build in builds
+    }
+    assert by_build[builds[0]] == {}
+    wind = by_build[builds[1]][("stg_weather__observations", "wind_speed_mph")]
+    assert "weather_2013-02-12" in wind and "1048.36" in wind and str(float(before)) in wind
+    assert all(
+        ("trusted_weather_observations", "wind_speed_mph") not in findings
+        for findings in by_build.values()
+    )
+    # the next day's weather is within what the column held: not found again
+    assert ("stg_weather__observations", "wind_speed_mph") not in by_build[builds[2]]
+
+
 def test_cleaning_shows_what_each_zone_changed_column_by_column(daily: dict) -> None:
     with _connect(daily) as con:
         compared = {entry["staging"]: entry for entry in hygiene.cleaning(con)}

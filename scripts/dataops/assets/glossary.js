@@ -1,7 +1,8 @@
 /* Glossary page of the static dbt docs: every term of models/docs/glossary.md, its definition,
    synonyms, owner and where it is used (columns by zone, metrics, saved queries, exposures, ML
    datasets and roles); a column opens the column lineage panel on it. On a model's page
-   (#!/model/<unique_id>) each column with a term carries it; a click opens the term.
+   (#!/model/<unique_id>) each column with a term carries it; a click opens the term, as does
+   the address docs.html?term=<id> (the report links there).
    Data: window.GLOSSARY = {terms: [{id, name, definition, owner, synonyms, columns: [{model,
    name, zone, column, role}], metrics, semantic, saved_queries, exposures, models, ml_datasets,
    ml_roles}], columns: {"id|column": term id}} */
@@ -114,6 +115,9 @@
         cell.appendChild(badge);
       });
     }
+    /* docs.html?term=<id> (the report's links) opens the Glossary on that term */
+    var wanted = new URLSearchParams(window.location.search).get("term");
+    if (wanted && sections[wanted]) show(wanted);
     new MutationObserver(annotate).observe(document.body, { childList: true, subtree: true });
     window.addEventListener("hashchange", annotate);
     annotate();

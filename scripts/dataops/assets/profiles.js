@@ -1,6 +1,7 @@
 /* The report's Profiles page (report_profiles.py): choose a table and a column, see its
    profile now, its history over runs, its distribution and the same column in every
-   zone; then the hygiene findings, what cleaning changed and what profiling cost. */
+   zone, each with the glossary's term of the column (a link to the term in the docs site);
+   then the hygiene findings, what cleaning changed and what profiling cost. */
 (function () {
   "use strict";
   window.REPORT_PAGES = window.REPORT_PAGES || {};
@@ -13,6 +14,16 @@
     P.relations.forEach(function (r) {
       make("option", { value: r.name }, relationSelect, r.zone + " / " + r.name);
     });
+    var G = kit.R.glossary || { terms: [], columns: {} };
+    var terms = {};
+    G.terms.forEach(function (t) { terms[t.id] = t; });
+    function termOf(relation, column) { return terms[G.columns[relation.unique_id + "|" + column]]; }
+    /* the term's name, a link to it on the docs site's Glossary when that site is written */
+    function termLink(term, parent) {
+      if (!G.docs) return make("span", { "class": "term", title: "dataops docs writes the Glossary page" }, parent, term.name);
+      return make("a", { "class": "term", href: G.docs + "?term=" + encodeURIComponent(term.id), target: "_blank",
+        title: "the term in the docs site's Glossary" }, parent, term.name);
+    }
     function share(v) { return v === null || v === undefined ? "" : (100 * v).toFixed(2) + "%"; }
     function list(v) { return v ? v.join(", ") : ""; }
 
@@ -23,6 +34,15 @@
       if (!c) return;
       $("profiles-note").textContent = relation.relation_name + ", profiled " + relation.profiled_at +
         (c.is_approximate ? " (assembled from " + c.part_count + " parts: quantiles, top values and distinct counts approximate)" : "");
+      var termBox = $("profiles-term"), term = termOf(relation, c.column_name);
+      termBox.innerHTML = "";
+      if (term) {
+        termBox.appendChild(document.createTextNode("Term: "));
+        termLink(term, termBox);
+        termBox.appendChild(document.createTextNode(" (" + term.definition + ")"));
+      } else {
+        make("span", { "class": "hint" }, termBox, "No glossary term for this column.");
+      }
       var rows = [["type", c.data_type + " (" + c.type_family + ")"], ["rows", c.row_count],
         ["nulls", c.null_count + " (" + share(c.null_share) + ")"],
         ["distinct", c.distinct_count + (c.is_approximate ? " to " + c.distinct_count_upper : "")],
@@ -58,15 +78,24 @@
       }
       Plotly.newPlot(hbox, traces, kit.layout({ yaxis: { title: { text: "rows" } },
         yaxis2: { overlaying: "y", side: "right" } }), kit.CONFIG);
-      var zones = [];
+      var zones = [], zoneTerms = [];
       P.relations.forEach(function (r) {
         r.columns.forEach(function (x) {
           if (x.column_name === c.column_name) {
-            zones.push([r.zone, r.name, x.row_count, x.null_count, x.min_value, x.max_value, x.mean_value, list(x.quantiles)]);
+            var t = termOf(r, x.column_name);
+            zoneTerms.push(t);
+            zones.push([r.zone, r.name, t ? t.name : "", x.row_count, x.null_count, x.min_value, x.max_value, x.mean_value, list(x.quantiles)]);
           }
         });
       });
-      kit.table($("profiles-zones"), ["zone", "relation", "rows", "nulls", "min", "max", "mean", "quantiles"], zones);
+      kit.table($("profiles-zones"), ["zone", "relation", "term", "rows", "nulls", "min", "max", "mean", "quantiles"], zones);
+      /* the term cells as links */
+      Array.prototype.forEach.call($("profiles-zones").querySelectorAll("tbody tr"), function (tr, i) {
+        var cell = tr.children[2];
+        if (!zoneTerms[i] || !cell) return;
+        cell.textContent = "";
+        termLink(zoneTerms[i], cell);
+      });
     }
 
     function fillColumns() {

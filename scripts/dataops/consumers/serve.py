@@ -3,7 +3,9 @@
 ``dashboards/on_time_performance.py`` is served at ``/`` (marimo's ASGI app: the
 code stays on the server, the page only shows its outputs), prod's observability
 report (``dataops report --target prod``: ``target/report_prod.html``) at
-``/report``, and plotly.js from the installed plotly at ``/static/plotly.min.js``.
+``/report``, the docs site (``dataops docs``: ``target/docs.html``, where the report's
+glossary terms link) at ``/docs.html``, and plotly.js from the installed plotly at
+``/static/plotly.min.js``.
 Offline: marimo's update check and the telemetry of the libraries it loads are
 switched off, and its frontend is served from the installed package.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dataops.catalog.docs import DOCS_FILE
 from dataops.core.project import Project
 from dataops.delivery.publish import PROD
 
@@ -30,6 +33,11 @@ REPORT_MISSING = """<!doctype html><html><head><meta charset="utf-8">
 <h1>No observability report of {target} yet</h1>
 <p>Run <code>dataops report --target {target}</code>, then reload this page.</p>
 <p><a href="/">Back to the dashboard</a></p></body></html>"""
+DOCS_MISSING = """<!doctype html><html><head><meta charset="utf-8">
+<title>No docs site yet</title></head><body style="font-family: sans-serif">
+<h1>No docs site yet</h1>
+<p>Run <code>dataops docs</code>, then reload this page.</p>
+<p><a href="/report">Back to the report</a></p></body></html>"""
 
 
 def app_path(project: Project) -> Path:
@@ -57,12 +65,18 @@ def application(project: Project, target: str = PROD):
     os.environ.update(OFFLINE_ENVIRONMENT)
     os.environ["DATAOPS_DASHBOARD_TARGET"] = target
     report = report_path(project, target)
+    docs = project.root / "target" / DOCS_FILE
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
     async def serve_report(_request: Request) -> Response:
         if report.is_file():
             return FileResponse(report, media_type="text/html")
         return HTMLResponse(REPORT_MISSING.format(target=target), status_code=404)
+
+    async def serve_docs(_request: Request) -> Response:
+        if docs.is_file():
+            return FileResponse(docs, media_type="text/html")
+        return HTMLResponse(DOCS_MISSING, status_code=404)
 
     async def serve_plotly(_request: Request) -> Response:
         # cached: every chart's frame loads it, and it changes only with plotly's version
@@ -74,6 +88,7 @@ def application(project: Project, target: str = PROD):
     return Starlette(
         routes=[
             Route("/report", serve_report),
+            Route("/docs.html", serve_docs),
             Route("/static/plotly.min.js", serve_plotly),
             Mount("/", app=dashboard.build()),
         ],

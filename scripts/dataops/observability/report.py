@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -23,10 +24,11 @@ from pathlib import Path
 
 import duckdb
 
-from dataops.catalog import report_coverage
-from dataops.catalog.docs import asset, inline_script, json_script
+from dataops.catalog import glossary_site, report_coverage
+from dataops.catalog.docs import DOCS_FILE, asset, inline_script, json_script
 from dataops.core.errors import DataOpsError
 from dataops.core.files import write_atomic
+from dataops.core.zones import relations_in
 from dataops.ml import report_data
 from dataops.observability import known_gaps
 from dataops.observability.report_lineage import lineage
@@ -271,13 +273,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         raise DataOpsError(f"no warehouse at {warehouse}", "run dataops build first")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        present = {
-            row[0]
-            for row in _rows(
-                con,
-                f"select table_name from information_schema.tables where table_schema = '{SCHEMA}'",
-            )
-        }
+        present = relations_in(con, SCHEMA)
         if "invocations" not in present:
             raise DataOpsError(
                 f"{warehouse} has no {SCHEMA}.invocations: nothing was recorded yet",
@@ -305,6 +301,7 @@ def collect(warehouse: Path, manifest: dict | None) -> dict:
         "volumes": volumes,
         "schema_changes": changes,
         "lineage": lineage(manifest, nodes, tests, sources),
+        "glossary": glossary_site.payload(manifest) if manifest else {"terms": [], "columns": {}},
         "models": models,
         "regression": {"ratio": REGRESSION_RATIO, "min_seconds": REGRESSION_MIN_SECONDS},
         **extra,
@@ -349,6 +346,17 @@ def render(payload: dict) -> str:
     )
 
 
+def _docs_link(manifest_path: Path | None, output: Path) -> str | None:
+    """The docs site (``dataops docs``, beside the manifest) as seen from the report; none
+    when it is not written yet."""
+    if manifest_path is None:
+        return None
+    docs = manifest_path.parent / DOCS_FILE
+    if not docs.is_file():
+        return None
+    return Path(os.path.relpath(docs.resolve(), output.resolve().parent)).as_posix()
+
+
 def generate(warehouse: Path, manifest_path: Path | None, output: Path) -> ReportOutcome:
     """Read the observability tables, write the report to ``output``."""
     started = time.perf_counter()
@@ -359,6 +367,7 @@ def generate(warehouse: Path, manifest_path: Path | None, output: Path) -> Repor
         log.warning("no manifest at %s: the lineage page stays empty", manifest_path)
     payload = collect(warehouse, manifest)
     payload["coverage"] = report_coverage.collect(manifest_path)
+    payload["glossary"]["docs"] = _docs_link(manifest_path, output)
     html = render(payload).encode("utf-8")
     write_atomic(output, html)
     return ReportOutcome(

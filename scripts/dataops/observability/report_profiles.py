@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from dataops.core.zones import relations_in
 from dataops.observability import hygiene, profiles
 
 log = logging.getLogger(__name__)
@@ -48,17 +49,11 @@ def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def collect(con: duckdb.DuckDBPyConnection, _warehouse: Path) -> dict:
     """What the Profiles page shows; empty lists when nothing was profiled yet."""
-    present = {
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]
-        ).fetchall()
-    }
-    if not {"column_profiles", "profile_runs", "profile_findings"} <= present:
+    if not {"column_profiles", "profile_runs", "profile_findings"} <= relations_in(con, SCHEMA):
         return {"relations": [], "history": {}, "findings": [], "cleaning": [], "costs": []}
     latest = _records(
         con.execute(
-            f"select split_part(unique_id, '.', -1) as relation, zone_name as zone,"
+            f"select split_part(unique_id, '.', -1) as relation, unique_id, zone_name as zone,"
             f" relation_name, invocation_id, cast(profiled_at as varchar) as profiled_at,"
             f" {FIELDS} from ({hygiene.LATEST}) order by zone_name, relation, ordinal_position"
         )
@@ -69,13 +64,14 @@ def collect(con: duckdb.DuckDBPyConnection, _warehouse: Path) -> dict:
             row["relation"],
             {
                 "name": row.pop("relation"),
+                "unique_id": row.pop("unique_id"),
                 "zone": row.pop("zone"),
                 "relation_name": row.pop("relation_name"),
                 "profiled_at": row.pop("profiled_at"),
                 "columns": [],
             },
         )
-        for key in ("relation", "zone", "relation_name", "profiled_at"):
+        for key in ("relation", "unique_id", "zone", "relation_name", "profiled_at"):
             row.pop(key, None)
         row.pop("invocation_id")
         entry["columns"].append(row)
