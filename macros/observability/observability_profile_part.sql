@@ -40,14 +40,24 @@
             {%- set day = 'cast(' ~ dbt.date_trunc('month', 'flight_date')
                 ~ ' as date)' -%}
         {%- endif -%}
+        {%- set filter = none -%}
+        {%- if not again and signal is not none -%}
+            {#- the days as literals: a filter DuckDB pushes into the scan
+                of the table under a view, which a subquery is not -#}
+            {%- set days = run_query(
+                'select distinct cast(' ~ day ~ ' as ' ~ dbt.type_string()
+                ~ ') from '
+                ~ signal.relation_name ~ ' where changed_at > '
+                ~ observability_literal(last.at) ~ ' order by 1'
+            ).columns[0].values() -%}
+            {%- set filter = observability_in_list(
+                adapter.quote(key), days, 'date') -%}
+        {%- endif -%}
         {{ return({
             'kind': kind,
             'expression': 'cast(' ~ adapter.quote(key) ~ ' as '
                 ~ dbt.type_string() ~ ')',
-            'filter': none if again or signal is none else
-                adapter.quote(key) ~ ' in (select ' ~ day ~ ' from '
-                ~ signal.relation_name ~ ' where changed_at > '
-                ~ observability_literal(last.at) ~ ')',
+            'filter': filter,
         }) }}
     {%- elif kind == 'file' -%}
         {#-
@@ -55,15 +65,22 @@
             a profile since the last full one (a file never changes; one
             another target landed earlier may arrive in a later build)
         -#}
-        {{ return({
-            'kind': kind,
-            'expression': '_file_sha256',
-            'filter': none if again else
-                '_file_sha256 not in (select part from'
+        {%- set filter = none -%}
+        {%- if not again -%}
+            {%- set files = run_query(
+                'select distinct _file_sha256 from ' ~ node.relation_name
+                ~ ' where _file_sha256 not in (select part from'
                 ~ ' observability.column_part_profiles where unique_id = '
                 ~ observability_literal(node.unique_id)
                 ~ ' and part is not null and profiled_at >= '
-                ~ observability_literal(last.full_at) ~ ')',
+                ~ observability_literal(last.full_at) ~ ') order by 1'
+            ).columns[0].values() -%}
+            {%- set filter = observability_in_list('_file_sha256', files) -%}
+        {%- endif -%}
+        {{ return({
+            'kind': kind,
+            'expression': '_file_sha256',
+            'filter': filter,
         }) }}
     {%- else -%}
         {{ return(none) }}

@@ -87,10 +87,13 @@
             {%- set started = run_query(
                 'select ' ~ processed_at()).columns[0].values()[0] -%}
             {%- set clock = modules.datetime.datetime.now() -%}
-            {%- do run_query(
-                'insert into observability.column_part_profiles by name\n'
-                ~ observability_profile_relation(node, columns, part)
-            ) -%}
+            {#- no changed day, no new file: nothing to read -#}
+            {%- if part is none or part.filter != 'false' -%}
+                {%- do run_query(
+                    'insert into observability.column_part_profiles by name\n'
+                    ~ observability_profile_relation(node, columns, part)
+                ) -%}
+            {%- endif -%}
             {%- set seconds = (modules.datetime.datetime.now() - clock)
                 .total_seconds() -%}
             {%- do run_query(
