@@ -71,21 +71,33 @@
             where quantiles is not null
         ),
 
-        ranked as (
+        {#- one row per value: the parts share many (a minimum of 0, a
+            median of -2), and the running sum is the same at its last one -#}
+        weighted as (
             select
                 unique_id,
                 column_name,
                 point.value as value,
-                sum(point.weight * non_null_count) over (
-                    partition by unique_id, column_name
-                    order by try_cast(point.value as double), point.value
-                    rows between unbounded preceding and current row
-                ) as cumulative,
-                sum(point.weight * non_null_count) over (
-                    partition by unique_id, column_name
-                ) as total
+                sum(point.weight * non_null_count) as weight
             from points
             where point.value is not null
+            group by unique_id, column_name, point.value
+        ),
+
+        ranked as (
+            select
+                unique_id,
+                column_name,
+                value,
+                sum(weight) over (
+                    partition by unique_id, column_name
+                    order by try_cast(value as double), value
+                    rows between unbounded preceding and current row
+                ) as cumulative,
+                sum(weight) over (
+                    partition by unique_id, column_name
+                ) as total
+            from weighted
         ),
 
         pooled_quantiles as (

@@ -82,11 +82,12 @@
             (node.schema ~ '.' ~ (node.alias or node.name)) | lower) -%}
         {%- if columns -%}
             {%- do profiled.append(node) -%}
-            {%- set part = observability_profile_part(
-                node, columns, watermarks.get(node.unique_id), full) -%}
             {%- set started = run_query(
                 'select ' ~ processed_at()).columns[0].values()[0] -%}
+            {#- the seconds count finding the changed days or new files -#}
             {%- set clock = modules.datetime.datetime.now() -%}
+            {%- set part = observability_profile_part(
+                node, columns, watermarks.get(node.unique_id), full) -%}
             {#- no changed day, no new file: nothing to read -#}
             {%- if part is none or part.filter != 'false' -%}
                 {%- do run_query(
