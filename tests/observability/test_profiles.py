@@ -314,6 +314,7 @@ def test_hygiene_finds_nothing_on_a_clean_fixture(daily: dict) -> None:
         project, "ci", relations=("fixtures.clean_weather",), artifacts_dir=daily["base"] / "p"
     )
     assert outcome.relations == 1 and outcome.columns == 5
+    assert outcome.parts == 1  # the table, whole (the assembly reads no relation)
     assert outcome.findings == {}
 
 

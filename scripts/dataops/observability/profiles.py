@@ -98,7 +98,8 @@ def profile(
 def _latest_outcome(con: duckdb.DuckDBPyConnection, target: str, full: bool) -> ProfileOutcome:
     row = con.execute(
         f"""
-        select invocation_id, count(unique_id), coalesce(sum(parts_profiled), 0),
+        select invocation_id, count(unique_id),
+            coalesce(sum(parts_profiled) filter (where unique_id is not null), 0),
             sum(profile_seconds)
         from {SCHEMA}.profile_runs
         where invocation_id = (
